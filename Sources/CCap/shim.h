@@ -1,0 +1,2 @@
+// libcap: capability sets of a process (SandboxSecurity).
+#include <sys/capability.h>

@@ -1,0 +1,149 @@
+// CSandbox: the few kernel interfaces Swift's Glibc module does not expose.
+//
+// Every function here is a thin, non-variadic wrapper. Why C at all:
+//  - glibc declares unshare, setns, clone and the CLONE_* flags only under
+//    _GNU_SOURCE, which Swift's Glibc module is not built with;
+//  - prctl, ioctl and syscall are variadic, and Swift cannot call C variadics;
+//  - pivot_root, gettid (on older glibc), pidfd_open and close_range have no
+//    glibc wrapper at all, only a syscall number;
+//  - the NS_GET_* ioctl numbers are function-like macros Swift cannot import.
+// _GNU_SOURCE is defined in the .c files only: defining it in this public
+// header changes how glibc's headers look to every module that imports this
+// one, which breaks module builds that also import libarchive.
+#ifndef CSANDBOX_H
+#define CSANDBOX_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+// MARK: Namespace flags (clone(2), unshare(2), setns(2))
+extern const int CS_CLONE_NEWNS;
+extern const int CS_CLONE_NEWUTS;
+extern const int CS_CLONE_NEWIPC;
+extern const int CS_CLONE_NEWUSER;
+extern const int CS_CLONE_NEWPID;
+extern const int CS_CLONE_NEWNET;
+extern const int CS_CLONE_NEWCGROUP;
+extern const int CS_CLONE_NEWTIME;
+
+// MARK: Filesystem magic numbers (statfs(2) f_type)
+extern const long CS_CGROUP2_SUPER_MAGIC;
+extern const long CS_CGROUP_SUPER_MAGIC;
+extern const long CS_TMPFS_MAGIC;
+extern const long CS_OVERLAYFS_SUPER_MAGIC;
+extern const long CS_PROC_SUPER_MAGIC;
+
+/// unshare(2): glibc declares it only under _GNU_SOURCE.
+int cs_unshare(int flags);
+/// setns(2): glibc declares it only under _GNU_SOURCE.
+int cs_setns(int fd, int nstype);
+/// pivot_root(2): no glibc wrapper, only a syscall number.
+int cs_pivot_root(const char *new_root, const char *put_old);
+/// gettid(2): declared only under _GNU_SOURCE.
+pid_t cs_gettid(void);
+/// pidfd_open(2): no glibc wrapper before 2.36; syscall number.
+int cs_pidfd_open(pid_t pid, unsigned int flags);
+/// pidfd_send_signal(2): no glibc wrapper before 2.36; syscall number.
+int cs_pidfd_send_signal(int pidfd, int sig);
+/// sethostname(2): hidden by Swift's Glibc module (a BSD/GNU extension).
+int cs_sethostname(const char *name, size_t len);
+
+// MARK: prctl(2) — variadic in C, so one non-variadic wrapper per operation
+int cs_prctl_set_no_new_privs(void);
+int cs_prctl_get_no_new_privs(void);
+int cs_prctl_set_dumpable(int dumpable);
+int cs_prctl_get_dumpable(void);
+int cs_prctl_set_pdeathsig(int sig);
+int cs_prctl_set_child_subreaper(int on);
+int cs_prctl_set_name(const char *name);
+
+// MARK: statfs(2) — its struct's field types differ between architectures
+/// Stores the filesystem type (f_type) of `path` in `*type`. Returns 0 or -1.
+int cs_statfs_type(const char *path, long *type);
+
+// MARK: Extended attributes — <sys/xattr.h> is not in Swift's Glibc module
+ssize_t cs_lgetxattr(const char *path, const char *name, void *value, size_t size);
+int cs_lsetxattr(const char *path, const char *name, const void *value, size_t size, int flags);
+ssize_t cs_llistxattr(const char *path, char *list, size_t size);
+
+// MARK: Namespace ioctls (ioctl_ns(2)) — the NS_GET_* numbers are macros
+/// Returns the CLONE_NEW* type of the namespace `fd` refers to, or -1.
+int cs_ns_get_nstype(int fd);
+/// Returns a new fd for the user namespace that owns namespace `fd`, or -1.
+int cs_ns_get_userns(int fd);
+/// Returns a new fd for the parent of a pid or user namespace `fd`, or -1.
+int cs_ns_get_parent(int fd);
+/// Stores the uid (in the caller's user namespace) of the creator of user namespace `fd`.
+int cs_ns_get_owner_uid(int fd, uid_t *uid);
+
+// MARK: Spawning a child into new namespaces
+//
+// Swift must never run between fork and exec in a process that may have
+// threads: the child of a multi-threaded process has one thread and may hold
+// locks that will never be released (malloc's, the Swift runtime's). So the
+// whole child side lives here, in C, and uses only async-signal-safe calls.
+//
+//   parent (Swift)                     child (C only)
+//   cs_spawn() ── clone(flags) ──────▶ reset signals, wait on "go" pipe
+//   write uid/gid maps, cgroup.procs      ...
+//   cs_spawn_go() ── "go" byte ──────▶ set up fds, hostname, become root,
+//   read error pipe: EOF = exec'd      chdir, execve  (error pipe is CLOEXEC)
+//                 or (stage, errno) ◀─ on failure: write (stage, errno), _exit(127)
+
+#define CS_SPAWN_MAX_FDS 8
+
+/// What the child does, in order, after the parent says go.
+typedef struct cs_spawn_attr {
+    int clone_flags;          ///< CLONE_NEW* bits; 0 makes an ordinary child
+    const char *path;         ///< file to execve
+    char *const *argv;        ///< NULL-terminated
+    char *const *envp;        ///< NULL-terminated
+    int nfds;                 ///< how many entries of fds are used (0 = inherit 0, 1, 2)
+    int fds[CS_SPAWN_MAX_FDS];///< child fd i becomes a copy of parent fd fds[i]; -1 leaves i closed
+    const char *hostname;     ///< NULL, or the hostname to set (needs CLONE_NEWUTS to be safe)
+    const char *cwd;          ///< NULL, or the directory to chdir into before exec
+    int become_root;          ///< setresgid/setresuid(0) after go: for a new user namespace
+    int new_session;          ///< setsid(): the child leaves the parent's terminal session
+    int pdeathsig;            ///< 0, or the signal the child gets when the spawning thread exits
+} cs_spawn_attr;
+
+/// Stages the child reports when it fails before exec.
+enum cs_spawn_stage {
+    CS_STAGE_GO = 1,
+    CS_STAGE_FDS = 2,
+    CS_STAGE_HOSTNAME = 3,
+    CS_STAGE_SETGID = 4,
+    CS_STAGE_SETUID = 5,
+    CS_STAGE_CHDIR = 6,
+    CS_STAGE_EXEC = 7,
+    CS_STAGE_SETSID = 8,
+    CS_STAGE_PRCTL = 9,
+};
+
+/// A child that exists but has not been told to go yet.
+typedef struct cs_child {
+    pid_t pid;
+    int go_fd;   ///< write end of the "go" pipe (parent side)
+    int err_fd;  ///< read end of the error pipe (parent side)
+} cs_child;
+
+/// Clones a child with `attr->clone_flags`; it waits until cs_spawn_go.
+/// Returns 0, or -1 with errno from pipe2/mmap/clone.
+int cs_spawn(const cs_spawn_attr *attr, cs_child *child);
+
+/// Lets the child go and waits until it has exec'd or failed.
+/// Returns 0 when execve succeeded. Returns -1 when the child failed: then
+/// *stage and *err say where and why, and the child has exited (reap it).
+int cs_spawn_go(cs_child *child, int *stage, int *err);
+
+/// Kills a child that was never let go, closes its pipes and reaps it.
+void cs_spawn_abort(cs_child *child);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
