@@ -61,6 +61,20 @@ let package = Package(
             ]
         ),
 
+        // Lab starters: the reference with the solution regions removed, made by
+        // scripts/make-starters. Students fill in the TODOs and grade them with
+        // `sb-grade NN --impl .build/debug/labNN-starter`.
+        .executableTarget(
+            name: "lab01-starter",
+            dependencies: ["SandboxCore", "SandboxSecurity", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Labs/01-chroot/starter"
+        ),
+        .executableTarget(
+            name: "lab03-starter",
+            dependencies: ["SandboxCore", "SandboxNamespaces", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Labs/03-uts-ipc/starter"
+        ),
+
         .testTarget(name: "SandboxCoreTests", dependencies: ["SandboxCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SandboxGraderTests", dependencies: ["SandboxGrader"]),
         .testTarget(name: "StageTests", dependencies: ["SandboxCore", "SandboxNamespaces", "SandboxGrader"]),

@@ -3,6 +3,10 @@
 #include "csandbox.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <time.h>
+#include <fcntl.h>
 #include <linux/magic.h>
 #include <linux/nsfs.h>
 #include <sched.h>
@@ -53,6 +57,26 @@ pid_t cs_gettid(void) { return (pid_t)syscall(SYS_gettid); }
 int cs_pidfd_open(pid_t pid, unsigned int flags) { return (int)syscall(SYS_pidfd_open, pid, flags); }
 int cs_pidfd_send_signal(int pidfd, int sig) {
     return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
+}
+int cs_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
+ssize_t cs_write_nosigpipe(int fd, const void *buf, size_t len) {
+    sigset_t pipe_set, old;
+    sigemptyset(&pipe_set);
+    sigaddset(&pipe_set, SIGPIPE);
+    int was_pending = 0;
+    sigset_t pending;
+    if (sigpending(&pending) == 0) was_pending = sigismember(&pending, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
+    ssize_t n = write(fd, buf, len);
+    int saved = errno;
+    if (n < 0 && saved == EPIPE && !was_pending) {
+        struct timespec zero = {0, 0};
+        while (sigtimedwait(&pipe_set, NULL, &zero) < 0 && errno == EINTR) {
+        }
+    }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    errno = saved;
+    return n;
 }
 int cs_sethostname(const char *name, size_t len) { return sethostname(name, len); }
 

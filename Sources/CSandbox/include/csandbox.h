@@ -49,6 +49,13 @@ pid_t cs_gettid(void);
 int cs_pidfd_open(pid_t pid, unsigned int flags);
 /// pidfd_send_signal(2): no glibc wrapper before 2.36; syscall number.
 int cs_pidfd_send_signal(int pidfd, int sig);
+/// pipe2(2) with O_CLOEXEC: pipe2 is declared only under _GNU_SOURCE.
+int cs_pipe_cloexec(int fds[2]);
+/// write(2) that reports EPIPE instead of raising SIGPIPE when the reader is
+/// gone: blocks SIGPIPE in this thread, writes, and discards a pending
+/// SIGPIPE. In C because sigtimedwait and the sigset macros are not reachable
+/// from Swift on every libc.
+ssize_t cs_write_nosigpipe(int fd, const void *buf, size_t len);
 /// sethostname(2): hidden by Swift's Glibc module (a BSD/GNU extension).
 int cs_sethostname(const char *name, size_t len);
 
