@@ -35,7 +35,7 @@ let package = Package(
         .executableTarget(
             name: "sb-doctor",
             dependencies: [
-                "SandboxCore", "SandboxNamespaces", "SandboxSecurity", "CArchive",
+                "CSandbox", "SandboxCore", "SandboxNamespaces", "SandboxSecurity", "CArchive",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -38,7 +38,7 @@ struct UTSCommand: ParsableCommand {
             """
     )
 
-    @Option(name: .shortAndLong, help: "The hostname inside the new namespace (at most 64 bytes).")
+    @Option(help: "The hostname inside the new namespace (at most 64 bytes).")
     var hostname = "lab-box"
 
     @Option(help: "How to make the namespace: unshare (this process) or clone (a new child).")
