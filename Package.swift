@@ -66,12 +66,16 @@ let package = Package(
         // `sb-grade NN --impl .build/debug/labNN-starter`.
         .executableTarget(
             name: "lab01-starter",
-            dependencies: ["SandboxCore", "SandboxSecurity", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "SandboxCore", "SandboxSecurity", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             path: "Labs/01-chroot/starter"
         ),
         .executableTarget(
             name: "lab03-starter",
-            dependencies: ["SandboxCore", "SandboxNamespaces", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "SandboxCore", "SandboxNamespaces", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             path: "Labs/03-uts-ipc/starter"
         ),
 

@@ -55,8 +55,10 @@ public enum CgroupMode: Equatable, Sendable, CustomStringConvertible {
 
     /// The v1 controllers mounted under `root`: the entries whose filesystem is cgroup (v1).
     static func v1Controllers(root: String, filesystemType: (String) -> Int?) -> [String] {
-        let known = ["blkio", "cpu", "cpuacct", "cpuset", "devices", "freezer", "hugetlb", "memory",
-                     "net_cls", "net_prio", "perf_event", "pids", "rdma", "misc"]
+        let known = [
+            "blkio", "cpu", "cpuacct", "cpuset", "devices", "freezer", "hugetlb", "memory",
+            "net_cls", "net_prio", "perf_event", "pids", "rdma", "misc",
+        ]
         return known.filter { filesystemType(root + "/" + $0) == Int(CS_CGROUP_SUPER_MAGIC) }
     }
 

@@ -40,7 +40,10 @@ public final class ChildProcess {
             var fds: [Int32] = [-1, -1]
             if cs_pipe_cloexec(&fds) != 0 {
                 let error = SyscallError(call: "pipe2", errno: .init(rawValue: errno))
-                pipes.forEach { close($0.read); close($0.write) }
+                for pipe in pipes {
+                    close(pipe.read)
+                    close(pipe.write)
+                }
                 throw error
             }
             pipes.append((fds[0], fds[1]))
@@ -48,14 +51,14 @@ public final class ChildProcess {
         // The child's ends: it gets copies at 0, 1, 2 (and 3); ours are closed
         // once it has started, so we see EOF when it (and its children) exit.
         let childEnds = [pipes[0].read, pipes[1].write, pipes[2].write] + (reportPipe ? [pipes[3].write] : [])
-        defer { childEnds.forEach { close($0) } }
+        defer { for fd in childEnds { close(fd) } }
         var request = request
         request.fileDescriptors = childEnds
         do {
             pid = try Spawn.start(request, beforeGo: beforeGo)
         } catch {
             close(pipes[0].write)
-            pipes.dropFirst().forEach { close($0.read) }
+            for pipe in pipes.dropFirst() { close(pipe.read) }
             throw error
         }
         stdinFD = pipes[0].write
@@ -74,7 +77,7 @@ public final class ChildProcess {
             var raw: Int32 = 0
             while waitpid(pid, &raw, 0) < 0 && errno == EINTR {}
         }
-        ([stdinFD] + Array(open)).filter { $0 >= 0 }.forEach { close($0) }
+        for fd in [stdinFD] + Array(open) where fd >= 0 { close(fd) }
     }
 
     /// Writes to the child's stdin.
@@ -131,7 +134,8 @@ public final class ChildProcess {
         let status = ExitStatus(waitStatus: raw)
         self.status = status
         func text(_ fd: Int32) -> String { String(decoding: outputs[fd] ?? [], as: UTF8.self) }
-        return Result(status: status, stdout: text(stdoutFD), stderr: text(stderrFD), report: text(reportFD), timedOut: timedOut)
+        return Result(
+            status: status, stdout: text(stdoutFD), stderr: text(stderrFD), report: text(reportFD), timedOut: timedOut)
     }
 
     /// Starts, closes stdin at once and returns everything: the common case.
@@ -162,7 +166,7 @@ public final class ChildProcess {
     private func deadlineDrain() {
         let stop = ChildProcess.now() + 2
         while !open.isEmpty && ChildProcess.now() < stop { pump(until: stop) }
-        open.forEach { close($0) }
+        for fd in open { close(fd) }
         open.removeAll()
     }
 

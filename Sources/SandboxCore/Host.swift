@@ -62,7 +62,9 @@ public enum Host {
         if let value = Sys.getenv("container"), !value.isEmpty { return value }
         if Sys.exists("/.dockerenv") { return "docker" }
         if Sys.exists("/run/.containerenv") { return "podman" }
-        if let env = try? ProcFile.read("/proc/1/environ"), env.split(separator: "\0").contains(where: { $0.hasPrefix("container=") }) {
+        if let env = try? ProcFile.read("/proc/1/environ"),
+            env.split(separator: "\0").contains(where: { $0.hasPrefix("container=") })
+        {
             return "container (PID 1's environment says so)"
         }
         if Sys.exists("/proc/vz") && !Sys.exists("/proc/bc") { return "openvz" }
@@ -89,7 +91,8 @@ public struct KernelVersion: Comparable, Sendable, CustomStringConvertible {
 
     public init(release: String) {
         let numbers = release.split(whereSeparator: { !$0.isNumber }).prefix(3).map { Int($0) ?? 0 }
-        self.init(major: numbers.first ?? 0, minor: numbers.dropFirst().first ?? 0, patch: numbers.dropFirst(2).first ?? 0)
+        self.init(
+            major: numbers.first ?? 0, minor: numbers.dropFirst().first ?? 0, patch: numbers.dropFirst(2).first ?? 0)
     }
 
     public static func < (lhs: KernelVersion, rhs: KernelVersion) -> Bool {

@@ -70,7 +70,8 @@ public final class Narrator {
         if let detail { entry.append(("detail", .string(detail))) }
         steps.append(.object(entry))
         guard case .text(let color) = mode else { return }
-        let padded = call.count < Narrator.callColumn
+        let padded =
+            call.count < Narrator.callColumn
             ? call + String(repeating: " ", count: Narrator.callColumn - call.count) : call + "  "
         let verdict = result == "ok" ? Terminal.paint(result, .green, color) : Terminal.paint(result, .red, color)
         let suffix = detail.map { "   " + Terminal.paint($0, .dim, color) } ?? ""
@@ -109,7 +110,12 @@ public final class Narrator {
 /// Terminal output without stdio: write(2) and ANSI colours.
 public enum Terminal {
     public enum Style: String, Sendable {
-        case red = "31", green = "32", cyan = "36", yellow = "33", bold = "1", dim = "2"
+        case red = "31"
+        case green = "32"
+        case cyan = "36"
+        case yellow = "33"
+        case bold = "1"
+        case dim = "2"
     }
 
     /// Colours only on a terminal, and never when NO_COLOR is set or TERM is dumb.

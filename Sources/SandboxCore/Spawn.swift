@@ -132,7 +132,8 @@ public enum Spawn {
             }
         }
         if result != 0 {
-            throw SyscallError(call: "clone(\(NamespaceFlags.names(request.cloneFlags)))", errno: .init(rawValue: errno))
+            throw SyscallError(
+                call: "clone(\(NamespaceFlags.names(request.cloneFlags)))", errno: .init(rawValue: errno))
         }
         return PendingChild(raw: child, path: request.path)
     }

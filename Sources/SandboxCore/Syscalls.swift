@@ -33,6 +33,20 @@ public enum Sys {
         try check("rmdir", path: path) { Glibc.rmdir(path) }
     }
 
+    /// Opens a directory as a file descriptor that stays valid wherever the
+    /// process's root or cwd moves. Corresponds to open(2) with O_DIRECTORY.
+    /// The caller owns the fd: `removeDirectory(named:in:)` closes it.
+    public static func openDirectory(_ path: String) throws(SyscallError) -> Int32 {
+        try check("open(O_DIRECTORY)", path: path) { open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
+    }
+
+    /// Removes the empty directory `name` inside the directory open as `directory`,
+    /// ignoring errors (a cleanup step), then closes `directory`. Corresponds to unlinkat(2).
+    public static func removeDirectory(named name: String, in directory: Int32) {
+        _ = unlinkat(directory, name, AT_REMOVEDIR)
+        close(directory)
+    }
+
     /// Removes a file. Corresponds to unlink(2).
     public static func unlink(_ path: String) throws(SyscallError) {
         try check("unlink", path: path) { Glibc.unlink(path) }
@@ -82,7 +96,8 @@ public enum Sys {
     /// Replaces the process image. Corresponds to execve(2); returns only by throwing.
     ///
     /// Flushes stdio first: buffered output would otherwise be lost (rule 6).
-    public static func execve(_ path: String, arguments: [String], environment: [String]) throws(SyscallError) -> Never {
+    public static func execve(_ path: String, arguments: [String], environment: [String]) throws(SyscallError) -> Never
+    {
         fflush(nil)
         let argv = CStringArray(arguments)
         let envp = CStringArray(environment)
@@ -127,7 +142,9 @@ public enum Sys {
         for directory in directories {
             let candidate = (directory.isEmpty ? "." : String(directory)) + "/" + command
             var buf = Glibc.stat()
-            if fstatat(AT_FDCWD, candidate, &buf, 0) == 0, (buf.st_mode & S_IFMT) == S_IFREG, access(candidate, X_OK) == 0 {
+            if fstatat(AT_FDCWD, candidate, &buf, 0) == 0, (buf.st_mode & S_IFMT) == S_IFREG,
+                access(candidate, X_OK) == 0
+            {
                 return candidate
             }
         }

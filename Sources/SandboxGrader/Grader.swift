@@ -33,12 +33,14 @@ public enum Grader {
     public static func grade(_ lab: Lab, context: GradeContext, only: Set<String>? = nil) -> Report {
         var results: [CheckResult] = []
         var passed: Set<String> = []
-        for check in lab.checks where only?.contains(check.id) ?? true {
+        let chosen = only.map { dependencyClosure(of: $0, in: lab) }
+        for check in lab.checks where chosen?.contains(check.id) ?? true {
             let missing = check.dependsOn.filter { !passed.contains($0) }
             if !missing.isEmpty {
-                results.append(CheckResult(
-                    id: check.id, title: check.title, points: check.points, status: .skipped,
-                    detail: "needs \(missing.joined(separator: ", ")) to pass first", hint: "", seconds: 0))
+                results.append(
+                    CheckResult(
+                        id: check.id, title: check.title, points: check.points, status: .skipped,
+                        detail: "needs \(missing.joined(separator: ", ")) to pass first", hint: "", seconds: 0))
                 continue
             }
             let start = monotonicSeconds()
@@ -52,16 +54,32 @@ public enum Grader {
             switch verdict {
             case .pass(let detail):
                 passed.insert(check.id)
-                results.append(CheckResult(
-                    id: check.id, title: check.title, points: check.points, status: .passed, detail: detail, hint: "",
-                    seconds: seconds))
+                results.append(
+                    CheckResult(
+                        id: check.id, title: check.title, points: check.points, status: .passed, detail: detail,
+                        hint: "",
+                        seconds: seconds))
             case .fail(let detail):
-                results.append(CheckResult(
-                    id: check.id, title: check.title, points: check.points, status: .failed, detail: detail,
-                    hint: check.hint, seconds: seconds))
+                results.append(
+                    CheckResult(
+                        id: check.id, title: check.title, points: check.points, status: .failed, detail: detail,
+                        hint: check.hint, seconds: seconds))
             }
         }
         return Report(lab: lab, implementation: context.implementation, results: results)
+    }
+
+    /// The chosen checks and everything they depend on, directly or not.
+    static func dependencyClosure(of ids: Set<String>, in lab: Lab) -> Set<String> {
+        var closure = ids
+        var queue = Array(ids)
+        while let id = queue.popLast() {
+            for dependency in lab.checks.first(where: { $0.id == id })?.dependsOn ?? [] where !closure.contains(dependency) {
+                closure.insert(dependency)
+                queue.append(dependency)
+            }
+        }
+        return closure
     }
 
     static func monotonicSeconds() -> Double {

@@ -87,13 +87,16 @@ struct ContainedUTSRun {
     init(_ probe: Probe, _ arguments: [String]) throws {
         var request = probe.request([])
         request.path = "/bin/sh"
-        request.arguments = ["/bin/sh", "-c", ContainedUTSRun.wrapper, "sb-grade-uts-jail", probe.context.implementation] + arguments
+        request.arguments =
+            ["/bin/sh", "-c", ContainedUTSRun.wrapper, "sb-grade-uts-jail", probe.context.implementation] + arguments
         request.cloneFlags = Namespace.uts.cloneFlag
         var starting: NamespaceID?
         child = try ChildProcess(request, reportPipe: true) { pid in
             starting = try NamespaceID.of(pid: "\(pid)", .uts)
         }
-        guard let starting else { throw CoreError.unexpectedFormat(path: "/proc/\(child.pid)/ns/uts", detail: "unreadable") }
+        guard let starting else {
+            throw CoreError.unexpectedFormat(path: "/proc/\(child.pid)/ns/uts", detail: "unreadable")
+        }
         startingNamespace = starting
     }
 

@@ -31,7 +31,9 @@ public enum ReportFormat: String, CaseIterable, Sendable {
             }
             if !result.hint.isEmpty { out += "        " + Terminal.paint("hint:", .bold, color) + " \(result.hint)\n" }
         }
-        let verdict = report.allPassed ? "all checks passed" : "\(report.results.filter { $0.status != .passed }.count) not passed"
+        let verdict =
+            report.allPassed
+            ? "all checks passed" : "\(report.results.filter { $0.status != .passed }.count) not passed"
         out += "\nscore: \(report.earned)/\(report.total)  (\(verdict))\n"
         return out
     }
@@ -44,14 +46,18 @@ public enum ReportFormat: String, CaseIterable, Sendable {
             ("score", .int(report.earned)),
             ("total", .int(report.total)),
             ("passed", .bool(report.allPassed)),
-            ("checks", .array(report.results.map { result in
-                .object([
-                    ("id", .string(result.id)), ("title", .string(result.title)),
-                    ("status", .string(result.status.rawValue)), ("points", .int(result.points)),
-                    ("earned", .int(result.earned)), ("detail", .string(result.detail)),
-                    ("hint", .string(result.hint)),
-                ])
-            })),
+            (
+                "checks",
+                .array(
+                    report.results.map { result in
+                        .object([
+                            ("id", .string(result.id)), ("title", .string(result.title)),
+                            ("status", .string(result.status.rawValue)), ("points", .int(result.points)),
+                            ("earned", .int(result.earned)), ("detail", .string(result.detail)),
+                            ("hint", .string(result.hint)),
+                        ])
+                    })
+            ),
         ])
     }
 
@@ -62,15 +68,18 @@ public enum ReportFormat: String, CaseIterable, Sendable {
         let seconds = report.results.reduce(0) { $0 + $1.seconds }
         var out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
         out += "<testsuites>\n"
-        out += "  <testsuite name=\"lab\(report.lab.number)\" tests=\"\(report.results.count)\" failures=\"\(failures)\""
+        out +=
+            "  <testsuite name=\"lab\(report.lab.number)\" tests=\"\(report.results.count)\" failures=\"\(failures)\""
             + " skipped=\"\(skipped)\" time=\"\(format(seconds))\">\n"
         out += "    <properties><property name=\"score\" value=\"\(report.earned)/\(report.total)\"/></properties>\n"
         for result in report.results {
-            out += "    <testcase classname=\"lab\(report.lab.number)\" name=\"\(xml(result.id))\" time=\"\(format(result.seconds))\">"
+            out +=
+                "    <testcase classname=\"lab\(report.lab.number)\" name=\"\(xml(result.id))\" time=\"\(format(result.seconds))\">"
             switch result.status {
             case .passed: break
             case .failed:
-                out += "\n      <failure message=\"\(xml(result.detail))\">\(xml("hint: " + result.hint))</failure>\n    "
+                out +=
+                    "\n      <failure message=\"\(xml(result.detail))\">\(xml("hint: " + result.hint))</failure>\n    "
             case .skipped:
                 out += "\n      <skipped message=\"\(xml(result.detail))\"/>\n    "
             }

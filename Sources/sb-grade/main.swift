@@ -22,7 +22,7 @@ struct GradeTool: ParsableCommand {
               sb-grade 03 --format junit --output lab03.xml  for a course platform
               sb-grade list                                  labs, contracts and checks
 
-            Exit status: 0 when every check passed, 1 when some did not, 2 on a usage error.
+            Exit status: 0 when every check passed, 1 when some did not, 64 on a usage error.
             """,
         subcommands: [Grade.self, List.self, StartersCommand.self],
         defaultSubcommand: Grade.self
@@ -30,7 +30,8 @@ struct GradeTool: ParsableCommand {
 }
 
 struct Grade: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "grade", abstract: "Grade one lab (the default command).")
+    static let configuration = CommandConfiguration(
+        commandName: "grade", abstract: "Grade one lab (the default command).")
 
     @Argument(help: "The lab: 01, 03, ... (see `sb-grade list`).")
     var lab: String
@@ -55,18 +56,21 @@ struct Grade: ParsableCommand {
 
     func run() throws {
         guard let lab = Labs.find(self.lab) else {
-            throw ValidationError("no lab \(self.lab); labs: \(Labs.all.map(\.number).joined(separator: ", "))")
+            throw usageError("no lab \(self.lab); labs: \(Labs.all.map(\.number).joined(separator: ", "))")
         }
-        guard let format = ReportFormat(rawValue: format) else { throw ValidationError("--format must be text, json or junit") }
+        guard let format = ReportFormat(rawValue: format) else {
+            throw usageError("--format must be text, json or junit")
+        }
         let implementation = try resolveImplementation(lab)
         guard let rootfs = rootfs ?? Locate.rootfs(), Sys.exists(rootfs + "/etc/sandboxlabs-rootfs") else {
-            throw ValidationError("no root filesystem found: run scripts/make-rootfs, or pass --rootfs DIR")
+            throw usageError("no root filesystem found: run scripts/make-rootfs, or pass --rootfs DIR")
         }
         if geteuid() != 0 {
             Terminal.write("sb-grade: warning: not root; checks that need chroot or namespaces will fail\n", fd: 2)
         }
         let context = GradeContext(implementation: implementation, rootfs: rootfs, timeout: timeout)
-        let report = Grader.grade(lab, context: context, only: only.map { Set($0.split(separator: ",").map(String.init)) })
+        let report = Grader.grade(
+            lab, context: context, only: only.map { Set($0.split(separator: ",").map(String.init)) })
         let text = format.render(report, color: output == nil && Terminal.supportsColor(fd: 1))
         if let output {
             try ProcFile.write(output, text, create: true)
@@ -79,12 +83,25 @@ struct Grade: ParsableCommand {
     func resolveImplementation(_ lab: Lab) throws -> String {
         let path = impl ?? (Locate.executableDirectory().map { $0 + "/" + lab.reference } ?? lab.reference)
         guard access(path, X_OK) == 0 else {
-            throw ValidationError("\(path) is not an executable file" + (impl == nil ? "; build it with swift build" : ""))
+            throw usageError(
+                "\(path) is not an executable file" + (impl == nil ? "; build it with swift build" : ""))
         }
         guard let resolved = realpath(path, nil) else { return path }
         defer { free(resolved) }
         return String(cString: resolved)
     }
+}
+
+/// Prints `sb-grade: error: ...` (no usage dump: the message says what to fix)
+/// and gives the exit status for a usage error, 64 (EX_USAGE).
+func usageError(_ message: String) -> ExitCode {
+    Terminal.reportError(tool: "sb-grade", UsageMessage(text: message))
+    return ExitCode(64)
+}
+
+struct UsageMessage: Error, CustomStringConvertible {
+    var text: String
+    var description: String { text }
 }
 
 struct List: ParsableCommand {
@@ -93,9 +110,12 @@ struct List: ParsableCommand {
     func run() {
         for lab in Labs.all {
             var text = "lab \(lab.number)  \(lab.title)\n  reference: \(lab.reference)\n  contract:  \(lab.contract)\n"
+            let width = lab.checks.map(\.id.count).max() ?? 0
             for check in lab.checks {
                 let needs = check.dependsOn.isEmpty ? "" : "  (needs \(check.dependsOn.joined(separator: ", ")))"
-                text += "    \(check.id)  \(check.points) pts  \(check.title)\(needs)\n"
+                let id = check.id + String(repeating: " ", count: width - check.id.count)
+                let points = check.points < 10 ? " \(check.points)" : "\(check.points)"
+                text += "    \(id)  \(points) pts  \(check.title)\(needs)\n"
             }
             Terminal.write(text + "\n", fd: 1)
         }
@@ -118,7 +138,8 @@ struct StartersCommand: ParsableCommand {
                 Terminal.write("starters: \(files.count) files current\n", fd: 1)
                 return
             }
-            Terminal.write("starters: out of date (run scripts/make-starters): \(stale.joined(separator: " "))\n", fd: 2)
+            Terminal.write(
+                "starters: out of date (run scripts/make-starters): \(stale.joined(separator: " "))\n", fd: 2)
             throw ExitCode(1)
         }
         try Starters.write(files, root: ".")

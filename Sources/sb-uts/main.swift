@@ -17,7 +17,6 @@ import SandboxNamespaces
     import Glibc
 #endif
 
-
 struct UTSCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sb-uts",
@@ -64,7 +63,8 @@ struct UTSCommand: ParsableCommand {
         let narrator = Narrator(tool: "sb-uts", mode: .from(quiet: quiet, json: json))
         let argv = command.isEmpty ? ["/bin/sh"] : command
         guard let path = Sys.resolveExecutable(argv[0], searchPath: Sys.getenv("PATH")) else {
-            Terminal.reportError(tool: "sb-uts", SyscallError(call: "execve", path: argv[0], errno: .noSuchFileOrDirectory))
+            Terminal.reportError(
+                tool: "sb-uts", SyscallError(call: "execve", path: argv[0], errno: .noSuchFileOrDirectory))
             throw ExitCode(127)
         }
         do {
@@ -87,7 +87,9 @@ struct UTSCommand: ParsableCommand {
     }
 
     /// This process enters the new namespace itself, then becomes the command.
-    func runByUnshare(path: String, argv: [String], outside: (hostname: String, uts: NamespaceID), narrator: Narrator) throws {
+    func runByUnshare(path: String, argv: [String], outside: (hostname: String, uts: NamespaceID), narrator: Narrator)
+        throws
+    {
         // BEGIN SOLUTION lab03: Give this process its own UTS namespace with unshare(2), then set the hostname in it with sethostname(2). Order matters: set it before unsharing and you rename the host.
         try narrator.step("unshare(CLONE_NEWUTS)") { try unshare([.uts]) }
         try narrator.step("sethostname(\"\(hostname)\")") { try Sys.sethostname(hostname) }
@@ -95,9 +97,10 @@ struct UTSCommand: ParsableCommand {
         let inside = (hostname: Sys.hostname(), uts: try NamespaceID.of(.uts))
         narrator.observe("inside: ", "hostname = \(inside.hostname)    \(inside.uts)  (/proc/self/ns/uts now)")
         narrator.observe("outside:", "hostname = \(outside.hostname)    \(outside.uts)  (/proc/self/ns/uts before)")
-        narrator.explain(inside.uts == outside.uts
-            ? "same namespace as before: the hostname change is visible to the whole host!"
-            : "different inodes: a new UTS namespace. The host keeps its hostname.")
+        narrator.explain(
+            inside.uts == outside.uts
+                ? "same namespace as before: the hostname change is visible to the whole host!"
+                : "different inodes: a new UTS namespace. The host keeps its hostname.")
         report(inside: inside, outside: outside, pid: nil, narrator: narrator)
         narrator.record(call: "execve(\"\(path)\")", result: "", detail: argv.joined(separator: " "))
         narrator.emitRecord()
@@ -105,7 +108,9 @@ struct UTSCommand: ParsableCommand {
     }
 
     /// A child is cloned into the new namespace; we stay outside and wait for it.
-    func runByClone(path: String, argv: [String], outside: (hostname: String, uts: NamespaceID), narrator: Narrator) throws {
+    func runByClone(path: String, argv: [String], outside: (hostname: String, uts: NamespaceID), narrator: Narrator)
+        throws
+    {
         var request = SpawnRequest(path: path, arguments: argv)
         // BEGIN SOLUTION lab03: Ask clone(2) for a new UTS namespace for the child, and have the child set the hostname before it execs.
         request.cloneFlags = Namespace.uts.cloneFlag
@@ -113,7 +118,9 @@ struct UTSCommand: ParsableCommand {
         // END SOLUTION
         let child = try narrator.step("clone(\(NamespaceFlags.names(request.cloneFlags)))") { try Spawn.clone(request) }
         // The child waits for "go": its namespace already exists, so we can look at it from outside.
-        let inside = (hostname: request.hostname ?? outside.hostname, uts: try NamespaceID.of(pid: "\(child.pid)", .uts))
+        let inside = (
+            hostname: request.hostname ?? outside.hostname, uts: try NamespaceID.of(pid: "\(child.pid)", .uts)
+        )
         narrator.observe("child:  ", "pid \(child.pid)    \(inside.uts)  (/proc/\(child.pid)/ns/uts)")
         narrator.observe("parent: ", "hostname = \(outside.hostname)    \(outside.uts)  (/proc/self/ns/uts)")
         report(inside: inside, outside: outside, pid: child.pid, narrator: narrator)
@@ -126,7 +133,10 @@ struct UTSCommand: ParsableCommand {
     }
 
     /// The facts of the JSON record: what a grader compares with the kernel's view.
-    func report(inside: (hostname: String, uts: NamespaceID), outside: (hostname: String, uts: NamespaceID), pid: pid_t?, narrator: Narrator) {
+    func report(
+        inside: (hostname: String, uts: NamespaceID), outside: (hostname: String, uts: NamespaceID), pid: pid_t?,
+        narrator: Narrator
+    ) {
         func side(_ values: (hostname: String, uts: NamespaceID)) -> JSON {
             .object([("hostname", .string(values.hostname)), ("uts", .string(values.uts.description))])
         }

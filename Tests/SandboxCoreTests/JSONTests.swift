@@ -22,7 +22,9 @@ struct JSONTests {
         #expect(try JSON.parse(#""\u00e9\ud83d\ude00\t""#) == .string("é😀\t"))
     }
 
-    @Test("refuses malformed text with the offset", arguments: ["{", "[1,]", "{\"a\" 1}", "tru", "\"open", "1 2", "{\"a\":\"\u{01}\"}"])
+    @Test(
+        "refuses malformed text with the offset",
+        arguments: ["{", "[1,]", "{\"a\" 1}", "tru", "\"open", "1 2", "{\"a\":\"\u{01}\"}"])
     func malformed(text: String) {
         #expect(throws: JSON.ParseError.self) { try JSON.parse(text) }
     }

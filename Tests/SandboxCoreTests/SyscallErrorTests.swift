@@ -28,14 +28,16 @@ struct SyscallErrorTests {
         #expect(Errno.name(of: 4000) == "errno 4000")
     }
 
-    @Test("hints explain the usual cause", arguments: [
-        ("chroot", EPERM, "CAP_SYS_CHROOT"),
-        ("unshare(CLONE_NEWUTS)", EPERM, "CAP_SYS_ADMIN"),
-        ("unshare(CLONE_NEWUSER)", EINVAL, "single-threaded"),
-        ("pivot_root", EINVAL, "MS_PRIVATE"),
-        ("execve", ENOENT, "scripts/make-rootfs"),
-        ("sethostname(\"x\")", EINVAL, "64 bytes"),
-    ])
+    @Test(
+        "hints explain the usual cause",
+        arguments: [
+            ("chroot", EPERM, "CAP_SYS_CHROOT"),
+            ("unshare(CLONE_NEWUTS)", EPERM, "CAP_SYS_ADMIN"),
+            ("unshare(CLONE_NEWUSER)", EINVAL, "single-threaded"),
+            ("pivot_root", EINVAL, "MS_PRIVATE"),
+            ("execve", ENOENT, "scripts/make-rootfs"),
+            ("sethostname(\"x\")", EINVAL, "64 bytes"),
+        ])
     func hints(call: String, code: Int32, fragment: String) throws {
         let hint = try #require(SyscallError(call: call, errno: .init(rawValue: code)).hint)
         #expect(hint.contains(fragment))

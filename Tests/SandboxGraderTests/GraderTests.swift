@@ -5,10 +5,14 @@ import Testing
 
 /// A lab made of fake checks, to test scoring without running anything.
 func fakeLab(_ checks: [Check]) -> Lab {
-    Lab(number: "99", slug: "99-fake", title: "fake", reference: "none", contract: "", checks: checks, starterSources: [])
+    Lab(
+        number: "99", slug: "99-fake", title: "fake", reference: "none", contract: "", checks: checks,
+        starterSources: [])
 }
 
-func fakeCheck(_ id: String, points: Int, needs: [String] = [], verdict: Verdict? = nil, throwing: Bool = false) -> Check {
+func fakeCheck(_ id: String, points: Int, needs: [String] = [], verdict: Verdict? = nil, throwing: Bool = false)
+    -> Check
+{
     Check(id: id, title: "title of \(id)", points: points, dependsOn: needs, hint: "hint for \(id)") { _ in
         if throwing { throw SyscallError(call: "open", path: "/x", errno: .init(rawValue: 2)) }
         return verdict ?? .pass("fine")
@@ -22,7 +26,10 @@ struct GraderTests {
     @Test("points add up; failures carry the check's hint")
     func scoring() {
         let report = Grader.grade(
-            fakeLab([fakeCheck("a", points: 10), fakeCheck("b", points: 30, verdict: .fail("saw x")), fakeCheck("c", points: 60)]),
+            fakeLab([
+                fakeCheck("a", points: 10), fakeCheck("b", points: 30, verdict: .fail("saw x")),
+                fakeCheck("c", points: 60),
+            ]),
             context: context)
         #expect(report.earned == 70)
         #expect(report.total == 100)
@@ -55,13 +62,16 @@ struct GraderTests {
         #expect(report.result("a")?.detail.contains("open(/x): No such file or directory (ENOENT)") == true)
     }
 
-    @Test("--only runs the chosen checks; a dependency left out counts as not passed")
+    @Test("--only runs the chosen checks and what they depend on")
     func only() {
         let report = Grader.grade(
-            fakeLab([fakeCheck("a", points: 1), fakeCheck("b", points: 2, needs: ["a"]), fakeCheck("c", points: 3)]),
-            context: context, only: ["b", "c"])
-        #expect(report.results.map(\.id) == ["b", "c"])
-        #expect(report.result("b")?.status == .skipped)
+            fakeLab([
+                fakeCheck("a", points: 1), fakeCheck("b", points: 2, needs: ["a"]), fakeCheck("c", points: 3),
+                fakeCheck("d", points: 4, needs: ["b"]),
+            ]),
+            context: context, only: ["d"])
+        #expect(report.results.map(\.id) == ["a", "b", "d"])
+        #expect(report.allPassed)
     }
 
     @Test("every lab's checks have unique ids, known dependencies listed earlier, and 100 points")
@@ -70,7 +80,8 @@ struct GraderTests {
             var seen: Set<String> = []
             for check in lab.checks {
                 #expect(!seen.contains(check.id), "duplicate \(check.id)")
-                #expect(check.dependsOn.allSatisfy { seen.contains($0) }, "\(check.id) depends on a later or unknown check")
+                #expect(
+                    check.dependsOn.allSatisfy { seen.contains($0) }, "\(check.id) depends on a later or unknown check")
                 #expect(check.id.hasPrefix(lab.number + "."))
                 #expect(!check.hint.isEmpty)
                 seen.insert(check.id)

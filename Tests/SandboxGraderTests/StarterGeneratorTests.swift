@@ -50,13 +50,18 @@ struct StarterGeneratorTests {
         #expect(lines.dropFirst().allSatisfy { $0.hasPrefix("  //   ") })
     }
 
-    @Test("malformed markers are refused with the line number", arguments: [
-        ("// END SOLUTION", 1, "END SOLUTION without BEGIN"),
-        ("// BEGIN SOLUTION lab03: a\n// BEGIN SOLUTION lab03: b", 2, "BEGIN SOLUTION inside the region opened on line 1"),
-        ("x\n// BEGIN SOLUTION lab03: a\ny", 2, "region lab03 is never closed"),
-        ("// BEGIN SOLUTION lab03\n// END SOLUTION", 1, "a region needs a hint"),
-        ("// BEGIN SOLUTION oops: a\n// END SOLUTION", 1, "the tag must look like lab03"),
-    ])
+    @Test(
+        "malformed markers are refused with the line number",
+        arguments: [
+            ("// END SOLUTION", 1, "END SOLUTION without BEGIN"),
+            (
+                "// BEGIN SOLUTION lab03: a\n// BEGIN SOLUTION lab03: b", 2,
+                "BEGIN SOLUTION inside the region opened on line 1"
+            ),
+            ("x\n// BEGIN SOLUTION lab03: a\ny", 2, "region lab03 is never closed"),
+            ("// BEGIN SOLUTION lab03\n// END SOLUTION", 1, "a region needs a hint"),
+            ("// BEGIN SOLUTION oops: a\n// END SOLUTION", 1, "the tag must look like lab03"),
+        ])
     func malformed(text: String, line: Int, problem: String) {
         do {
             _ = try StarterGenerator.generate(text, lab: "lab03", origin: "x")

@@ -11,7 +11,8 @@ struct ChrootTests {
     @Test("the command sees the rootfs as / and its files, not the host's", .withRootfs)
     func confined() throws {
         let rootfs = try #require(Built.rootfs)
-        let result = try run("sb-chroot", ["--quiet", rootfs, "--", "/bin/sh", "-c", "cat /etc/sandboxlabs-rootfs; ls /"])
+        let result = try run(
+            "sb-chroot", ["--quiet", rootfs, "--", "/bin/sh", "-c", "cat /etc/sandboxlabs-rootfs; ls /"])
         #expect(result.status == .exited(0))
         let lines = result.stdout.split(separator: "\n").map(String.init)
         #expect(lines.first == "sandboxlabs-rootfs")
@@ -29,25 +30,33 @@ struct ChrootTests {
 
     @Test("--escape really escapes, says so, and leaves the rootfs as it was", .withRootfs)
     func escape() throws {
-        let rootfs = try #require(Built.rootfs)
-        let before = try ProcFile.read("/proc/self/mountinfo")
-        let listing = try run("sb-chroot", ["--quiet", rootfs, "--", "/bin/ls", "-a", "/"]).stdout
-        let result = try run("sb-chroot", ["--escape", rootfs, "--", "/bin/sh", "-c", "readlink /proc/$$/root 2>/dev/null || echo /; test -e /work && echo host-visible"])
-        #expect(result.stdout.contains("= the host's root: escaped"))
-        #expect(result.stdout.contains("→ chroot(\".\")"))
-        #expect(result.status == .exited(0))
-        let json = try run("sb-chroot", ["--json", "--escape", rootfs, "--", "/bin/true"])
-        let record = try JSON.parse(String(json.stdout.split(separator: "\n").first ?? ""))
-        #expect(record["escaped"] == .bool(true))
-        #expect(try run("sb-chroot", ["--quiet", rootfs, "--", "/bin/ls", "-a", "/"]).stdout == listing)
-        #expect(try ProcFile.read("/proc/self/mountinfo") == before)
+        // A private copy: the escape makes (and removes) a directory in the rootfs,
+        // and other tests copy the shared one in parallel.
+        try withScratchDirectory { directory in
+            let rootfs = try copyOfRootfs(in: directory)
+            let before = try ProcFile.read("/proc/self/mountinfo")
+            let listing = try run("sb-chroot", ["--quiet", rootfs, "--", "/bin/ls", "-a", "/"]).stdout
+            let result = try run(
+                "sb-chroot", ["--escape", rootfs, "--", "/bin/sh", "-c", "test -e /etc/sandboxlabs-rootfs || echo out"])
+            #expect(result.stdout.contains("= the host's root: escaped"))
+            #expect(result.stdout.contains("→ chroot(\".\")"))
+            #expect(result.stdout.hasSuffix("out\n"))
+            #expect(result.status == .exited(0))
+            let json = try run("sb-chroot", ["--json", "--escape", rootfs, "--", "/bin/true"])
+            let record = try JSON.parse(String(json.stdout.split(separator: "\n").first ?? ""))
+            #expect(record["escaped"] == .bool(true))
+            #expect(try run("sb-chroot", ["--quiet", rootfs, "--", "/bin/ls", "-a", "/"]).stdout == listing)
+            #expect(try ProcFile.read("/proc/self/mountinfo") == before)
+        }
     }
 
     @Test("a missing rootfs is a clear error with status 125", .privileged)
     func missingRootfs() throws {
         let result = try run("sb-chroot", ["/nonexistent/rootfs", "--", "/bin/true"])
         #expect(result.status == .exited(125))
-        #expect(result.stderr.contains("root filesystem /nonexistent/rootfs: No such file or directory; build one with scripts/make-rootfs"))
+        #expect(
+            result.stderr.contains(
+                "root filesystem /nonexistent/rootfs: No such file or directory; build one with scripts/make-rootfs"))
     }
 
     @Test("a command missing inside the root exits 127 and names it", .withRootfs)
@@ -64,7 +73,12 @@ struct UTSTests {
     func isolated(method: String) throws {
         let hostBefore = Sys.hostname()
         let ours = try NamespaceID.of(.uts)
-        let result = try run("sb-uts", ["--quiet", "--method", method, "--hostname", "lab-box", "--", "/bin/sh", "-c", "cat /proc/sys/kernel/hostname; readlink /proc/self/ns/uts"])
+        let result = try run(
+            "sb-uts",
+            [
+                "--quiet", "--method", method, "--hostname", "lab-box", "--", "/bin/sh", "-c",
+                "cat /proc/sys/kernel/hostname; readlink /proc/self/ns/uts",
+            ])
         #expect(result.status == .exited(0))
         let lines = result.stdout.split(separator: "\n").map(String.init)
         #expect(lines.first == "lab-box")
@@ -76,7 +90,8 @@ struct UTSTests {
 
     @Test("--json's record matches what the kernel shows", .privileged)
     func jsonRecord() throws {
-        let result = try run("sb-uts", ["--json", "--hostname", "json-box", "--", "/bin/sh", "-c", "readlink /proc/self/ns/uts"])
+        let result = try run(
+            "sb-uts", ["--json", "--hostname", "json-box", "--", "/bin/sh", "-c", "readlink /proc/self/ns/uts"])
         let lines = result.stdout.split(separator: "\n").map(String.init)
         let record = try JSON.parse(try #require(lines.first))
         #expect(record["inside"]?["hostname"]?.stringValue == "json-box")

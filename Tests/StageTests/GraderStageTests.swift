@@ -35,19 +35,25 @@ struct GraderStageTests {
     @Test("the reference passes every check", .withRootfs, arguments: ["01", "03"])
     func referencePasses(number: String) throws {
         let lab = try #require(Labs.find(number))
-        let report = try withScratchDirectory { grade(lab, Built.path(lab.reference), rootfs: try copyOfRootfs(in: $0)) }
+        let report = try withScratchDirectory {
+            grade(lab, Built.path(lab.reference), rootfs: try copyOfRootfs(in: $0))
+        }
         #expect(report.earned == 100, "\(ReportFormat.text.render(report))")
     }
 
     @Test("the generated starter fails", .withRootfs, arguments: ["01", "03"])
     func starterFails(number: String) throws {
         let lab = try #require(Labs.find(number))
-        let report = try withScratchDirectory { grade(lab, Built.path("lab\(number)-starter"), rootfs: try copyOfRootfs(in: $0)) }
+        let report = try withScratchDirectory {
+            grade(lab, Built.path("lab\(number)-starter"), rootfs: try copyOfRootfs(in: $0))
+        }
         #expect(!report.allPassed)
         #expect(report.earned < 50)
     }
 
-    @Test("a correct implementation in C passes too: the contract is language-neutral", .withRootfs, .withCompiler, arguments: [("01", "chroot"), ("03", "uts")])
+    @Test(
+        "a correct implementation in C passes too: the contract is language-neutral", .withRootfs, .withCompiler,
+        arguments: [("01", "chroot"), ("03", "uts")])
     func cImplementationPasses(number: String, file: String) throws {
         let lab = try #require(Labs.find(number))
         let report = try withScratchDirectory { dir in
@@ -61,18 +67,19 @@ struct GraderStageTests {
         let hostname = Sys.hostname()
         var seenFailing: Set<String> = []
         try withScratchDirectory { dir in
-          let rootfs = try copyOfRootfs(in: dir)
-          for (lab, file, mistakes) in [(Lab01.lab, "chroot", chrootMistakes), (Lab03.lab, "uts", utsMistakes)] {
-            for (define, expected) in mistakes {
-                let report = grade(lab, try compileImplementation(file, define: define, in: dir), rootfs: rootfs)
-                #expect(failed(report) == expected, "\(file) -D\(define ?? ""): \(ReportFormat.text.render(report))")
-                for id in expected {
-                    let check = try #require(lab.checks.first { $0.id == id })
-                    #expect(report.result(id)?.hint == check.hint)
+            let rootfs = try copyOfRootfs(in: dir)
+            for (lab, file, mistakes) in [(Lab01.lab, "chroot", chrootMistakes), (Lab03.lab, "uts", utsMistakes)] {
+                for (define, expected) in mistakes {
+                    let report = grade(lab, try compileImplementation(file, define: define, in: dir), rootfs: rootfs)
+                    #expect(
+                        failed(report) == expected, "\(file) -D\(define ?? ""): \(ReportFormat.text.render(report))")
+                    for id in expected {
+                        let check = try #require(lab.checks.first { $0.id == id })
+                        #expect(report.result(id)?.hint == check.hint)
+                    }
+                    seenFailing.formUnion(failed(report))
                 }
-                seenFailing.formUnion(failed(report))
             }
-          }
         }
         // Every check's failure text was produced at least once.
         let every = Set((Lab01.lab.checks + Lab03.lab.checks).map(\.id))
@@ -91,7 +98,8 @@ struct GraderStageTests {
 
     @Test("sb-grade exits 0 on the reference and 1 on the starter; --format junit writes XML", .withRootfs)
     func commandLine() throws {
-        #expect(try run("sb-grade", ["01"]).status == .exited(0))
+        let reference = try withScratchDirectory { try run("sb-grade", ["01", "--rootfs", try copyOfRootfs(in: $0)]) }
+        #expect(reference.status == .exited(0))
         let starter = try run("sb-grade", ["03", "--impl", Built.path("lab03-starter"), "--format", "junit"])
         #expect(starter.status == .exited(1))
         #expect(starter.stdout.hasPrefix("<?xml"))

@@ -53,7 +53,8 @@ struct SpawnTests {
 
     @Test("output and exit status come back through ChildProcess")
     func capture() throws {
-        let result = try ChildProcess.run(SpawnRequest(path: "/bin/sh", arguments: ["sh", "-c", "echo out; echo err >&2; exit 3"]))
+        let result = try ChildProcess.run(
+            SpawnRequest(path: "/bin/sh", arguments: ["sh", "-c", "echo out; echo err >&2; exit 3"]))
         #expect(result.stdout == "out\n")
         #expect(result.stderr == "err\n")
         #expect(result.status == .exited(3))
@@ -80,7 +81,8 @@ struct SpawnTests {
     @Test("a child cloned with CLONE_NEWUTS is in another UTS namespace; we are not", .privileged)
     func newNamespace() throws {
         let ours = try NamespaceID.of(.uts)
-        var request = SpawnRequest(path: "/bin/sh", arguments: ["sh", "-c", "readlink /proc/self/ns/uts; cat /proc/sys/kernel/hostname"])
+        var request = SpawnRequest(
+            path: "/bin/sh", arguments: ["sh", "-c", "readlink /proc/self/ns/uts; cat /proc/sys/kernel/hostname"])
         request.cloneFlags = Namespace.uts.cloneFlag
         request.hostname = "spawn-test"
         let result = try ChildProcess.run(request)

@@ -31,13 +31,19 @@ enum Can {
 
 extension Trait where Self == ConditionTrait {
     /// Needs root; `sudo scripts/test` runs it.
-    static var privileged: Self { .enabled(if: Can.runPrivileged, "needs root (chroot, namespaces): run sudo scripts/test") }
+    static var privileged: Self {
+        .enabled(if: Can.runPrivileged, "needs root (chroot, namespaces): run sudo scripts/test")
+    }
     /// Needs root and the busybox rootfs; `sudo scripts/test` makes it and runs it.
     static var withRootfs: Self {
-        .enabled(if: Can.useRootfs, "needs root and .sandboxlabs/rootfs: run sudo scripts/test (it runs scripts/make-rootfs)")
+        .enabled(
+            if: Can.useRootfs, "needs root and .sandboxlabs/rootfs: run sudo scripts/test (it runs scripts/make-rootfs)"
+        )
     }
     /// Needs a C compiler for the deliberately broken implementations; scripts/setup installs gcc.
-    static var withCompiler: Self { .enabled(if: Can.compileC, "needs cc to build the broken implementations: run scripts/setup") }
+    static var withCompiler: Self {
+        .enabled(if: Can.compileC, "needs cc to build the broken implementations: run scripts/setup")
+    }
 }
 
 /// Runs one of our executables and returns what it did.
@@ -53,7 +59,9 @@ func compileImplementation(_ file: String, define: String?, in directory: String
     let cc = Sys.resolveExecutable("cc", searchPath: Sys.getenv("PATH")) ?? "/usr/bin/cc"
     let arguments = [cc, "-O1", "-w", "-o", output, source] + (define.map { ["-D" + $0] } ?? [])
     let result = try ChildProcess.run(SpawnRequest(path: cc, arguments: arguments), timeout: 60)
-    guard result.status == .exited(0) else { throw CompileError(message: "\(arguments.joined(separator: " ")): \(result.stderr)") }
+    guard result.status == .exited(0) else {
+        throw CompileError(message: "\(arguments.joined(separator: " ")): \(result.stderr)")
+    }
     return output
 }
 
@@ -67,7 +75,10 @@ func withScratchDirectory<T>(_ body: (String) throws -> T) throws -> T {
     var template = Array("/tmp/sandboxlabs-test-XXXXXX".utf8CString)
     guard let made = mkdtemp(&template) else { throw SyscallError(call: "mkdtemp", errno: .init(rawValue: errno)) }
     let directory = String(cString: made)
-    defer { _ = try? ChildProcess.run(SpawnRequest(path: "/bin/rm", arguments: ["rm", "-rf", "--one-file-system", directory])) }
+    defer {
+        _ = try? ChildProcess.run(
+            SpawnRequest(path: "/bin/rm", arguments: ["rm", "-rf", "--one-file-system", directory]))
+    }
     return try body(directory)
 }
 

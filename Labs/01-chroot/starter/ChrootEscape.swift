@@ -19,7 +19,6 @@ struct ChrootEscape {
 
     func run() throws {
         narrator.explain("the escape: a root process may call chroot again, and chroot does not move the cwd")
-        let hideout = "/.sb-escape-\(getpid())"
         // TODO(lab01): Make a directory inside the jail, chroot into it without changing directory
         //   (the cwd is now outside the root), climb with chdir("..") until "." and ".." are the
         //   same directory, then chroot("."). Remove the directory afterwards.

@@ -52,23 +52,37 @@ struct ChrootCommand: ParsableCommand {
         do {
             let newRoot = try RootDirectory(rootfs)
             let hostRoot = try Sys.stat("/")
+            let target = try Sys.stat(newRoot.path)
             narrator.fact("rootfs", .string(newRoot.path))
             try requireCapability(.sysChroot)
 
             // TODO(lab01): Make rootfs the root directory with chroot(2), then move the working
             //   directory into it with chdir("/"). chroot alone leaves the cwd outside the new
             //   root.
+            // Believe the kernel, not the code above: is "/" now the rootfs directory?
             let jailed = try Sys.stat("/")
-            narrator.observe("inside: ", "/ is now \(newRoot.path)  (\(jailed))")
+            narrator.observe(
+                "inside: ",
+                jailed == target
+                    ? "/ is now \(newRoot.path)  (\(jailed))"
+                    : "/ is still \(jailed), not \(newRoot.path) (\(target)): no chroot happened")
             narrator.observe("host:   ", "/ was \(hostRoot)")
 
             var escaped = false
             if escape {
                 try ChrootEscape(narrator: narrator, rootfs: newRoot.path).run()
-                escaped = try Sys.stat("/") == hostRoot
-                narrator.observe("after:  ", "/ is \(try Sys.stat("/"))  " + (escaped ? "= the host's root: escaped" : "still not the host's root"))
-                narrator.explain("chroot only moved where \"/\" starts; nothing stopped a privileged process from moving it back.")
-                narrator.explain("Containers use pivot_root(2) in a new mount namespace: the old root is unmounted, so there is nothing left to climb to (lab 05).")
+                let after = try Sys.stat("/")
+                escaped = jailed != hostRoot && after == hostRoot
+                let verdict =
+                    escaped
+                    ? "= the host's root: escaped"
+                    : after == hostRoot ? "= the host's root, but we were never confined" : "still not the host's root"
+                narrator.observe("after:  ", "/ is \(after)  " + verdict)
+                narrator.explain(
+                    "chroot only moved where \"/\" starts; nothing stopped a privileged process from moving it back.")
+                narrator.explain(
+                    "Containers use pivot_root(2) in a new mount namespace: the old root is unmounted, so there is nothing left to climb to (lab 05)."
+                )
             }
             narrator.fact("root", .object([("host", .string("\(hostRoot)")), ("inside", .string("\(jailed)"))]))
             narrator.fact("escaped", .bool(escaped))
@@ -109,7 +123,8 @@ struct RootDirectory {
 
     init(_ given: String) throws {
         guard let resolved = realpath(given, nil) else {
-            throw ValidationError("root filesystem \(given): \(String(cString: strerror(errno))); build one with scripts/make-rootfs")
+            throw ValidationError(
+                "root filesystem \(given): \(String(cString: strerror(errno))); build one with scripts/make-rootfs")
         }
         defer { free(resolved) }
         path = String(cString: resolved)

@@ -25,9 +25,12 @@ enum Lab01 {
         hint: "IMPL ROOTFS -- /bin/sh -c 'echo hi' should print hi and exit 0. Run it by hand: does it parse"
             + " `ROOTFS -- CMD...` and execve the command?"
     ) { context in
-        let result = try Probe(context: context).run(["--quiet", context.rootfs, "--", "/bin/sh", "-c", "echo sandboxlabs-ok"])
+        let result = try Probe(context: context).run([
+            "--quiet", context.rootfs, "--", "/bin/sh", "-c", "echo sandboxlabs-ok",
+        ])
         guard result.status == .exited(0), result.stdout.contains("sandboxlabs-ok") else {
-            return .fail("expected output sandboxlabs-ok and status 0; got \(summary(result)), stdout \(quoted(result.stdout))")
+            return .fail(
+                "expected output sandboxlabs-ok and status 0; got \(summary(result)), stdout \(quoted(result.stdout))")
         }
         return .pass("printed sandboxlabs-ok")
     }
@@ -35,7 +38,8 @@ enum Lab01 {
     static let rootIsRootfs = Check(
         id: "01.root-is-rootfs", title: "inside, / is the root filesystem (seen from inside)", points: 20,
         dependsOn: ["01.runs"],
-        hint: "the command saw the host's files: chroot(2) was not called, or not on ROOTFS. Call chroot(ROOTFS) before execve."
+        hint:
+            "the command saw the host's files: chroot(2) was not called, or not on ROOTFS. Call chroot(ROOTFS) before execve."
     ) { context in
         let probe = Probe(context: context)
         let marker = try probe.run(["--quiet", context.rootfs, "--", "/bin/cat", "/etc/sandboxlabs-rootfs"])
@@ -46,13 +50,16 @@ enum Lab01 {
             return .fail("/etc/sandboxlabs-rootfs inside read \(quoted(marker.stdout)) (\(summary(marker)))")
         }
         guard seen == expected else {
-            return .fail("ls -a / inside listed \(seen.sorted().prefix(12).joined(separator: " ")); ROOTFS has \(expected.sorted().prefix(12).joined(separator: " "))")
+            return .fail(
+                "ls -a / inside listed \(seen.sorted().prefix(12).joined(separator: " ")); ROOTFS has \(expected.sorted().prefix(12).joined(separator: " "))"
+            )
         }
         return .pass("/etc/sandboxlabs-rootfs is there and ls / lists ROOTFS (\(seen.count) entries)")
     }
 
     static let rootFromOutside = Check(
-        id: "01.root-from-outside", title: "the kernel's record of the command's root is ROOTFS (/proc/PID/root)", points: 20,
+        id: "01.root-from-outside", title: "the kernel's record of the command's root is ROOTFS (/proc/PID/root)",
+        points: 20,
         dependsOn: ["01.runs"],
         hint: "/proc/PID/root of the command is not ROOTFS. The command itself must run chrooted: call chroot(2)"
             + " in the process that then execs the command (or in a parent before fork)."
@@ -84,7 +91,9 @@ enum Lab01 {
         hint: "exec the command with execve(2) so its status is yours, or wait for it and exit with the same status."
     ) { context in
         let result = try Probe(context: context).run(["--quiet", context.rootfs, "--", "/bin/sh", "-c", "exit 7"])
-        guard result.status == .exited(7) else { return .fail("the command exited 7, the implementation \(summary(result))") }
+        guard result.status == .exited(7) else {
+            return .fail("the command exited 7, the implementation \(summary(result))")
+        }
         return .pass("status 7 passed through")
     }
 
@@ -96,7 +105,8 @@ enum Lab01 {
         let missing = "/nonexistent/sandboxlabs-no-such-rootfs"
         let result = try Probe(context: context).run(["--quiet", missing, "--", "/bin/true"])
         guard result.status != .exited(0), result.stderr.contains("sandboxlabs-no-such-rootfs") else {
-            return .fail("with ROOTFS=\(missing): \(summary(result)); expected a non-zero status and the path on stderr")
+            return .fail(
+                "with ROOTFS=\(missing): \(summary(result)); expected a non-zero status and the path on stderr")
         }
         return .pass("\(result.status), stderr names the path")
     }
@@ -107,9 +117,13 @@ enum Lab01 {
         hint: "after chroot(\"jail/sub\") the cwd stays outside the new root; climb with chdir(\"..\") until"
             + " \".\" and \"..\" are the same directory, then chroot(\".\"). Needs CAP_SYS_CHROOT (root)."
     ) { context in
+        let before = try directoryNames(context.rootfs)
         let (root, result) = try Probe(context: context).whileRunning(["--quiet", "--escape", context.rootfs]) { pid, _ in
             try Sys.readlink("/proc/\(pid)/root")
         }
+        // An escape that leaves its directory behind is 01.escape-cleanup's business:
+        // remove it here, so that check starts from a clean rootfs and sees it again.
+        removeNewEmptyDirectories(in: context.rootfs, before: before)
         guard root == "/" else { return .fail("/proc/PID/root -> \(root) after --escape, expected / (\(summary(result)))") }
         return .pass("/proc/PID/root -> / : out of the chroot")
     }
@@ -122,17 +136,28 @@ enum Lab01 {
         let result = try Probe(context: context).run(["--quiet", "--escape", context.rootfs, "--", "/bin/true"])
         let after = try directoryNames(context.rootfs)
         let added = after.subtracting(before)
+        removeNewEmptyDirectories(in: context.rootfs, before: before)
         guard added.isEmpty else {
-            for name in added where name.hasPrefix(".") { _ = rmdir(context.rootfs + "/" + name) }  // tidy up for the student
-            return .fail("new entries in ROOTFS after --escape: \(added.sorted().joined(separator: " ")) (\(summary(result)))")
+            return .fail(
+                "new entries in ROOTFS after --escape: \(added.sorted().joined(separator: " ")) (\(summary(result)))")
         }
+        guard result.status == .exited(0) else { return .fail("--escape -- /bin/true: \(summary(result))") }
         return .pass("ROOTFS has the same \(after.count) entries as before")
     }
 }
 
+/// Removes directories that appeared in `path` since `before` if they are empty
+/// (an escape's leftover), so one failed run does not spoil the next check.
+func removeNewEmptyDirectories(in path: String, before: Set<String>) {
+    guard let now = try? directoryNames(path) else { return }
+    for name in now.subtracting(before) { _ = rmdir(path + "/" + name) }
+}
+
 /// The names in a directory, without . and ..
 func directoryNames(_ path: String) throws -> Set<String> {
-    guard let dir = opendir(path) else { throw SyscallError(call: "opendir", path: path, errno: .init(rawValue: errno)) }
+    guard let dir = opendir(path) else {
+        throw SyscallError(call: "opendir", path: path, errno: .init(rawValue: errno))
+    }
     defer { closedir(dir) }
     var names: Set<String> = []
     while let entry = readdir(dir) {
@@ -146,7 +171,9 @@ func directoryNames(_ path: String) throws -> Set<String> {
 
 /// The absolute path with symlinks resolved. Corresponds to realpath(3).
 func realPath(_ path: String) throws -> String {
-    guard let resolved = realpath(path, nil) else { throw SyscallError(call: "realpath", path: path, errno: .init(rawValue: errno)) }
+    guard let resolved = realpath(path, nil) else {
+        throw SyscallError(call: "realpath", path: path, errno: .init(rawValue: errno))
+    }
     defer { free(resolved) }
     return String(cString: resolved)
 }

@@ -30,7 +30,8 @@ enum Lab03 {
         hint: "the command should print NAME from /proc/sys/kernel/hostname: call sethostname(2) with NAME"
             + " before execve, and exec the command given after --."
     ) { context in
-        let run = try ContainedUTSRun(Probe(context: context), ["--quiet", "--hostname", name, "--", "/bin/cat", "/proc/sys/kernel/hostname"])
+        let run = try ContainedUTSRun(
+            Probe(context: context), ["--quiet", "--hostname", name, "--", "/bin/cat", "/proc/sys/kernel/hostname"])
         let result = run.child.finish(timeout: context.timeout)
         guard result.status == .exited(0), result.stdout.trimmingWhitespace() == name else {
             return .fail("expected \(name) and status 0; got stdout \(quoted(result.stdout)), \(summary(result))")
@@ -44,7 +45,8 @@ enum Lab03 {
         hint: "the command ran in the UTS namespace the program was started in: call unshare(CLONE_NEWUTS)"
             + " before sethostname(2). On a real host this would have renamed the machine."
     ) { context in
-        let run = try ContainedUTSRun(Probe(context: context), ["--quiet", "--hostname", name, "--"] + Probe.waitingPayload)
+        let run = try ContainedUTSRun(
+            Probe(context: context), ["--quiet", "--hostname", name, "--"] + Probe.waitingPayload)
         let (inode, _) = try Probe.inspect(run.child, timeout: context.timeout, skipLines: 0) { pid, _ in
             try NamespaceID.of(pid: "\(pid)", .uts)
         }
@@ -55,7 +57,8 @@ enum Lab03 {
     }
 
     static let startingUnchanged = Check(
-        id: "03.uts.starting-hostname-unchanged", title: "the hostname outside the new namespace is unchanged", points: 20,
+        id: "03.uts.starting-hostname-unchanged", title: "the hostname outside the new namespace is unchanged",
+        points: 20,
         dependsOn: ["03.uts.runs"],
         hint: "the hostname of the namespace the program started in changed: sethostname(2) ran before"
             + " unshare(CLONE_NEWUTS), or in the parent instead of the child."
@@ -76,7 +79,10 @@ enum Lab03 {
     ) { context in
         let run = try ContainedUTSRun(
             Probe(context: context),
-            ["--quiet", "--method", "clone", "--hostname", name, "--", "/bin/sh", "-c", "cat /proc/sys/kernel/hostname; echo $$; read line || true"])
+            [
+                "--quiet", "--method", "clone", "--hostname", name, "--", "/bin/sh", "-c",
+                "cat /proc/sys/kernel/hostname; echo $$; read line || true",
+            ])
         let before = Sys.hostname()
         var seen = ""
         let (inode, result) = try Probe.inspect(run.child, timeout: context.timeout, skipLines: 1) { pid, skipped in
@@ -84,7 +90,9 @@ enum Lab03 {
             return try NamespaceID.of(pid: "\(pid)", .uts)
         }
         let after = ContainedUTSRun.hostnameAfter(result)
-        guard inode != run.startingNamespace else { return .fail("the child's \(inode) is the namespace the program started in") }
+        guard inode != run.startingNamespace else {
+            return .fail("the child's \(inode) is the namespace the program started in")
+        }
         guard seen == name else { return .fail("the child saw hostname \(quoted(seen)), expected \(name)") }
         guard after == before else { return .fail("outside hostname went from \(before) to \(quoted(after))") }
         guard result.status == .exited(0) else { return .fail("the implementation \(summary(result))") }
@@ -92,23 +100,31 @@ enum Lab03 {
     }
 
     static let json = Check(
-        id: "03.uts.json", title: "--json reports inside/outside hostname and namespace as the kernel sees them", points: 15,
+        id: "03.uts.json", title: "--json reports inside/outside hostname and namespace as the kernel sees them",
+        points: 15,
         dependsOn: ["03.uts.new-namespace"],
         hint: "with --json, print one JSON object as the first stdout line, before the command's output:"
             + " {\"inside\":{\"hostname\":NAME,\"uts\":\"uts:[INODE]\"},\"outside\":{...}}, uts as readlink(/proc/self/ns/uts) shows it."
     ) { context in
-        let run = try ContainedUTSRun(Probe(context: context), ["--json", "--hostname", name, "--"] + Probe.waitingPayload)
+        let run = try ContainedUTSRun(
+            Probe(context: context), ["--json", "--hostname", name, "--"] + Probe.waitingPayload)
         let ((inode, line), _) = try Probe.inspect(run.child, timeout: context.timeout, skipLines: 1) { pid, skipped in
             (try NamespaceID.of(pid: "\(pid)", .uts), skipped.first ?? "")
         }
         let record: JSON
-        do { record = try JSON.parse(line) } catch { return .fail("first line is not JSON (\(error)): \(quoted(line))") }
-        let inside = record["inside"], outside = record["outside"]
+        do { record = try JSON.parse(line) } catch {
+            return .fail("first line is not JSON (\(error)): \(quoted(line))")
+        }
+        let inside = record["inside"]
+        let outside = record["outside"]
         guard inside?["uts"]?.stringValue == inode.description else {
-            return .fail("inside.uts is \(inside?["uts"]?.rendered() ?? "missing"), the command's namespace is \(inode)")
+            return .fail(
+                "inside.uts is \(inside?["uts"]?.rendered() ?? "missing"), the command's namespace is \(inode)")
         }
         guard outside?["uts"]?.stringValue == run.startingNamespace.description else {
-            return .fail("outside.uts is \(outside?["uts"]?.rendered() ?? "missing"), the starting namespace is \(run.startingNamespace)")
+            return .fail(
+                "outside.uts is \(outside?["uts"]?.rendered() ?? "missing"), the starting namespace is \(run.startingNamespace)"
+            )
         }
         guard inside?["hostname"]?.stringValue == name else {
             return .fail("inside.hostname is \(inside?["hostname"]?.rendered() ?? "missing"), expected \(name)")
@@ -124,11 +140,14 @@ enum Lab03 {
     ) { context in
         let long = String(repeating: "h", count: 65)
         let before = Sys.hostname()
-        let run = try ContainedUTSRun(Probe(context: context), ["--quiet", "--hostname", long, "--", "/bin/echo", "ran"])
+        let run = try ContainedUTSRun(
+            Probe(context: context), ["--quiet", "--hostname", long, "--", "/bin/echo", "ran"])
         let result = run.child.finish(timeout: context.timeout)
         let after = ContainedUTSRun.hostnameAfter(result)
         guard result.status != .exited(0), !result.stdout.contains("ran"), !result.stderr.isEmpty else {
-            return .fail("a 65-byte hostname: \(summary(result)), stdout \(quoted(result.stdout)); expected an error and no command")
+            return .fail(
+                "a 65-byte hostname: \(summary(result)), stdout \(quoted(result.stdout)); expected an error and no command"
+            )
         }
         guard after == before else { return .fail("outside hostname went from \(before) to \(quoted(after))") }
         return .pass("refused: \(result.status)")
