@@ -74,7 +74,8 @@ public enum Grader {
         var closure = ids
         var queue = Array(ids)
         while let id = queue.popLast() {
-            for dependency in lab.checks.first(where: { $0.id == id })?.dependsOn ?? [] where !closure.contains(dependency) {
+            for dependency in lab.checks.first(where: { $0.id == id })?.dependsOn ?? []
+            where !closure.contains(dependency) {
                 closure.insert(dependency)
                 queue.append(dependency)
             }

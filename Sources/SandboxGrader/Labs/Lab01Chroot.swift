@@ -118,13 +118,16 @@ enum Lab01 {
             + " \".\" and \"..\" are the same directory, then chroot(\".\"). Needs CAP_SYS_CHROOT (root)."
     ) { context in
         let before = try directoryNames(context.rootfs)
-        let (root, result) = try Probe(context: context).whileRunning(["--quiet", "--escape", context.rootfs]) { pid, _ in
+        let (root, result) = try Probe(context: context).whileRunning(["--quiet", "--escape", context.rootfs]) {
+            pid, _ in
             try Sys.readlink("/proc/\(pid)/root")
         }
         // An escape that leaves its directory behind is 01.escape-cleanup's business:
         // remove it here, so that check starts from a clean rootfs and sees it again.
         removeNewEmptyDirectories(in: context.rootfs, before: before)
-        guard root == "/" else { return .fail("/proc/PID/root -> \(root) after --escape, expected / (\(summary(result)))") }
+        guard root == "/" else {
+            return .fail("/proc/PID/root -> \(root) after --escape, expected / (\(summary(result)))")
+        }
         return .pass("/proc/PID/root -> / : out of the chroot")
     }
 
