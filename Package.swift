@@ -11,6 +11,16 @@ let package = Package(
         .executable(name: "sb-chroot", targets: ["sb-chroot"]),
         .executable(name: "sb-uts", targets: ["sb-uts"]),
         .executable(name: "sb-grade", targets: ["sb-grade"]),
+        .executable(name: "sb-ns", targets: ["sb-ns"]),
+        .executable(name: "sb-enter", targets: ["sb-enter"]),
+        .executable(name: "sb-cgroupns", targets: ["sb-cgroupns"]),
+        .executable(name: "sb-timens", targets: ["sb-timens"]),
+        .executable(name: "sb-ipc", targets: ["sb-ipc"]),
+        .executable(name: "sb-pid", targets: ["sb-pid"]),
+        .executable(name: "sb-mount", targets: ["sb-mount"]),
+        .executable(name: "sb-user", targets: ["sb-user"]),
+        .executable(name: "sb-net", targets: ["sb-net"]),
+        .executable(name: "sb-init", targets: ["sb-init"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -29,6 +39,7 @@ let package = Package(
             dependencies: ["CSandbox", .product(name: "SystemPackage", package: "swift-system")]
         ),
         .target(name: "SandboxNamespaces", dependencies: ["SandboxCore", "CSandbox"]),
+        .target(name: "SandboxMounts", dependencies: ["SandboxCore", "CSandbox"]),
         .target(name: "SandboxSecurity", dependencies: ["SandboxCore", "CCap"]),
         .target(name: "SandboxGrader", dependencies: ["SandboxCore", "SandboxNamespaces"]),
 
@@ -79,8 +90,110 @@ let package = Package(
             path: "Labs/03-uts-ipc/starter"
         ),
 
+        .executableTarget(
+            name: "sb-ns",
+            dependencies: [
+                "SandboxCore", "SandboxNamespaces", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .executableTarget(
+            name: "sb-enter",
+            dependencies: [
+                "SandboxCore", "SandboxNamespaces", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .executableTarget(
+            name: "sb-cgroupns",
+            dependencies: [
+                "SandboxCore", "SandboxNamespaces", "SandboxMounts",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .executableTarget(
+            name: "sb-timens",
+            dependencies: [
+                "SandboxCore", "SandboxNamespaces", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .executableTarget(
+            name: "sb-ipc",
+            dependencies: [
+                "SandboxCore", "SandboxNamespaces", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .executableTarget(
+            name: "sb-pid",
+            dependencies: [
+                "SandboxCore", "SandboxNamespaces", "SandboxMounts",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .executableTarget(
+            name: "sb-mount",
+            dependencies: [
+                "SandboxCore", "SandboxNamespaces", "SandboxMounts",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .executableTarget(
+            name: "sb-user",
+            dependencies: [
+                "SandboxCore", "SandboxNamespaces", "SandboxSecurity",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .executableTarget(
+            name: "sb-net",
+            dependencies: [
+                "SandboxCore", "SandboxNamespaces", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        // PID 1 inside new namespaces: no ArgumentParser, no Foundation, starts in microseconds.
+        .executableTarget(name: "sb-init", dependencies: ["SandboxCore", "SandboxMounts"]),
+        .executableTarget(
+            name: "lab02-starter",
+            dependencies: [
+                "SandboxCore", "SandboxNamespaces", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ], path: "Labs/02-namespaces-api/starter"),
+        .executableTarget(
+            name: "lab02-enter-starter",
+            dependencies: [
+                "SandboxCore", "SandboxNamespaces", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ], path: "Labs/02-namespaces-api/starter-enter"),
+        .executableTarget(
+            name: "lab02-cgroupns-starter",
+            dependencies: [
+                "SandboxCore", "SandboxNamespaces", "SandboxMounts",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ], path: "Labs/02-namespaces-api/starter-cgroupns"),
+        .executableTarget(
+            name: "lab02-timens-starter",
+            dependencies: [
+                "SandboxCore", "SandboxNamespaces", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ], path: "Labs/02-namespaces-api/starter-timens"),
+        .executableTarget(
+            name: "lab03-ipc-starter",
+            dependencies: [
+                "SandboxCore", "SandboxNamespaces", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ], path: "Labs/03-uts-ipc/starter-ipc"),
+        .executableTarget(
+            name: "lab04-starter",
+            dependencies: [
+                "SandboxCore", "SandboxNamespaces", "SandboxMounts",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ], path: "Labs/04-pid/starter"),
+        .executableTarget(
+            name: "lab05-starter",
+            dependencies: [
+                "SandboxCore", "SandboxNamespaces", "SandboxMounts",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ], path: "Labs/05-mount/starter"),
+        .executableTarget(
+            name: "lab06-starter",
+            dependencies: [
+                "SandboxCore", "SandboxNamespaces", "SandboxSecurity",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ], path: "Labs/06-user/starter"),
+        .executableTarget(
+            name: "lab07-starter",
+            dependencies: [
+                "SandboxCore", "SandboxNamespaces", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ], path: "Labs/07-net/starter"),
+
         .testTarget(name: "SandboxCoreTests", dependencies: ["SandboxCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SandboxGraderTests", dependencies: ["SandboxGrader"]),
-        .testTarget(name: "StageTests", dependencies: ["SandboxCore", "SandboxNamespaces", "SandboxGrader"]),
+        .testTarget(
+            name: "StageTests", dependencies: ["SandboxCore", "SandboxNamespaces", "SandboxMounts", "SandboxGrader"]),
     ]
 )

@@ -119,7 +119,13 @@ static int child_main(void *raw) {
 
 int cs_spawn(const cs_spawn_attr *attr, cs_child *child) {
     int go[2], err[2];
-    if (attr->nfds < 0 || attr->nfds > CS_SPAWN_MAX_FDS) {
+    // Only namespace bits: the low byte of clone(2)'s flags is the exit
+    // signal, and CLONE_NEWTIME (0x80) lives there, so clone(2) cannot make a
+    // time namespace (clone3 or unshare-then-fork can). Refuse rather than
+    // silently give the child a strange exit signal.
+    const int namespace_bits = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID |
+                               CLONE_NEWNET | CLONE_NEWCGROUP;
+    if ((attr->clone_flags & ~namespace_bits) != 0 || attr->nfds < 0 || attr->nfds > CS_SPAWN_MAX_FDS) {
         errno = EINVAL;
         return -1;
     }

@@ -59,9 +59,9 @@ public enum Host {
 
     /// Whether this process runs inside a container, and which hint gave it away.
     public static var container: String? {
-        if let value = Sys.getenv("container"), !value.isEmpty { return value }
-        if Sys.exists("/.dockerenv") { return "docker" }
-        if Sys.exists("/run/.containerenv") { return "podman" }
+        if let value = Sys.getenv("container"), !value.isEmpty { return "\(value): $container is set" }
+        if Sys.exists("/.dockerenv") { return "docker: /.dockerenv exists" }
+        if Sys.exists("/run/.containerenv") { return "podman: /run/.containerenv exists" }
         if let env = try? ProcFile.read("/proc/1/environ"),
             env.split(separator: "\0").contains(where: { $0.hasPrefix("container=") })
         {

@@ -78,6 +78,12 @@ public final class Narrator {
         sink(Terminal.paint("→ ", .cyan, color) + padded + verdict + suffix + "\n")
     }
 
+    /// How an execve is shown: `execve("/bin/sh", ["sh", "-c", "..."])`. Its result
+    /// is "…": on success the process becomes the command and can no longer say "ok".
+    public static func execveCall(_ path: String, _ arguments: [String]) -> String {
+        "execve(" + JSON.quote(path) + ", [" + arguments.map { JSON.quote($0) }.joined(separator: ", ") + "])"
+    }
+
     /// An observation: what changed, shown indented under the steps.
     public func observe(_ label: String, _ text: String) {
         guard case .text(let color) = mode else { return }

@@ -14,17 +14,20 @@ enum SyscallHints {
         switch (name, errno) {
         case ("chroot", EPERM):
             return "chroot needs CAP_SYS_CHROOT: run it as root (sudo)."
+        case ("unshare", EPERM) where call.contains("CLONE_NEWUSER") && !call.contains("|"),
+            ("clone", EPERM) where call.contains("CLONE_NEWUSER|SIGCHLD") && call.filter({ $0 == "|" }).count == 1:
+            return "unprivileged user namespaces are disabled or restricted on this host: sb-doctor 06 says which"
+                + " setting and how to change it."
         case ("unshare", EPERM), ("clone", EPERM):
-            return "new namespaces other than a user namespace need CAP_SYS_ADMIN: run as root (sudo),"
-                + " or check that unprivileged user namespaces are allowed (sb-doctor says)."
-        case ("unshare", EINVAL):
-            return "the process has more than one thread; namespaces can only be changed by a"
-                + " single-threaded process (or CLONE_NEWTIME/NEWPID apply to children only)."
+            return "new namespaces (other than a user namespace) need CAP_SYS_ADMIN: run as root (sudo)."
+        case ("unshare", EINVAL), ("clone", EINVAL):
+            return "CLONE_NEWUSER needs a single-threaded caller, or this kernel lacks that namespace type"
+                + " (sb-doctor 02 lists the ones it has)."
         case ("unshare", ENOSPC), ("clone", ENOSPC):
             return "a namespace limit in /proc/sys/user/max_*_namespaces is reached (0 disables that kind)."
         case ("sethostname", EPERM):
             return "changing the hostname needs CAP_SYS_ADMIN in the UTS namespace's owning user namespace."
-        case ("sethostname", EINVAL), ("sethostname", ENAMETOOLONG):
+        case ("sethostname", EINVAL):
             return "a hostname is at most 64 bytes (HOST_NAME_MAX)."
         case ("setns", EPERM):
             return "joining a namespace needs CAP_SYS_ADMIN in it (and for a mount namespace, CAP_SYS_CHROOT)."
@@ -34,8 +37,8 @@ enum SyscallHints {
             return "the new root is not a mount point, or a mount involved is shared: make / private"
                 + " with mount(NULL, \"/\", NULL, MS_REC|MS_PRIVATE, NULL) in the new mount namespace first."
         case ("execve", ENOENT):
-            return "no such file at that path in the (new) root; a script's #! interpreter may also be missing."
-                + " Is the root filesystem built? (scripts/make-rootfs)"
+            return "no such file: check the path. After chroot or pivot_root it is looked up in the new root"
+                + " (is it built? scripts/make-rootfs); for a script, its #! interpreter may be missing."
         case ("execve", EACCES):
             return "the file is not executable, or it lives on a filesystem mounted noexec."
         case ("execve", ENOEXEC):

@@ -37,9 +37,11 @@ public enum Verdict: Sendable, Equatable {
     case fail(String)
 }
 
-/// A lab as the grader knows it: its checks and the command-line contract they test.
+/// A lab (or one graded part of a lab) as the grader knows it: its checks and
+/// the command-line contract they test. A lab with several executables has
+/// one part per executable: `03` grades sb-uts, `03-ipc` grades sb-ipc.
 public struct Lab: Sendable {
-    /// Two digits, as in `sb-grade 03`.
+    /// Two digits, as in `sb-grade 03`, and for an extra part a suffix: `03-ipc`.
     public let number: String
     /// The folder under Labs/, e.g. `03-uts-ipc`.
     public let slug: String
@@ -51,6 +53,37 @@ public struct Lab: Sendable {
     public let checks: [Check]
     /// Reference sources the starter is generated from (relative to the repo root).
     public let starterSources: [String]
+    /// Whether the checks use the busybox root filesystem.
+    public let needsRootfs: Bool
+
+    /// The tag of this lab's solution regions: `lab03` (shared by all parts of lab 03).
+    public var solutionTag: String { "lab" + number.prefix(2) }
+
+    /// The part's suffix (`ipc` for `03-ipc`), or nil for a lab's main part.
+    public var part: String? {
+        guard let dash = number.firstIndex(of: "-") else { return nil }
+        return String(number[number.index(after: dash)...])
+    }
+
+    /// Where the generated starter goes: `Labs/03-uts-ipc/starter`, or `.../starter-ipc` for a part.
+    public var starterDirectory: String { "Labs/\(slug)/starter" + (part.map { "-" + $0 } ?? "") }
+
+    /// The SwiftPM product a student builds: `lab03-starter`, `lab03-ipc-starter`.
+    public var starterProduct: String { "lab\(number)-starter" }
+
+    public init(
+        number: String, slug: String, title: String, reference: String, contract: String, checks: [Check],
+        starterSources: [String], needsRootfs: Bool = true
+    ) {
+        self.number = number
+        self.slug = slug
+        self.title = title
+        self.reference = reference
+        self.contract = contract
+        self.checks = checks
+        self.starterSources = starterSources
+        self.needsRootfs = needsRootfs
+    }
 }
 
 /// Everything a check needs to know about the run.

@@ -16,13 +16,13 @@ public enum Starters {
     public static func generate(root: String) throws -> [File] {
         var files: [File] = []
         for lab in Labs.all {
-            let tag = "lab" + lab.number
+            let tag = lab.solutionTag
             for sourceDir in lab.starterSources {
                 for name in try directoryNames(root + "/" + sourceDir).sorted() where name.hasSuffix(".swift") {
                     let origin = sourceDir + "/" + name
                     let source = try ProcFile.read(root + "/" + origin)
                     let text = try StarterGenerator.generate(source, lab: tag, origin: origin)
-                    files.append(File(path: "Labs/\(lab.slug)/starter/\(name)", contents: text))
+                    files.append(File(path: "\(lab.starterDirectory)/\(name)", contents: text))
                 }
             }
         }

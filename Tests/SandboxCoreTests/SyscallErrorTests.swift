@@ -62,3 +62,17 @@ struct SyscallErrorTests {
         close(fd)
     }
 }
+
+@Suite("SyscallError hints by flags")
+struct HintFlagTests {
+    @Test("EPERM for a user namespace alone points at the host's settings, for others at root")
+    func userNamespaceEPERM() throws {
+        let user = try #require(SyscallError(call: "unshare(CLONE_NEWUSER)", errno: .init(rawValue: 1)).hint)
+        #expect(user.contains("sb-doctor 06"))
+        let uts = try #require(SyscallError(call: "unshare(CLONE_NEWUTS)", errno: .init(rawValue: 1)).hint)
+        #expect(uts.contains("CAP_SYS_ADMIN"))
+        let both = try #require(
+            SyscallError(call: "clone(CLONE_NEWUTS|CLONE_NEWUSER|SIGCHLD)", errno: .init(rawValue: 1)).hint)
+        #expect(both.contains("CAP_SYS_ADMIN"))
+    }
+}

@@ -45,7 +45,7 @@ struct GraderStageTests {
     func starterFails(number: String) throws {
         let lab = try #require(Labs.find(number))
         let report = try withScratchDirectory {
-            grade(lab, Built.path("lab\(number)-starter"), rootfs: try copyOfRootfs(in: $0))
+            grade(lab, Built.path(lab.starterProduct), rootfs: try copyOfRootfs(in: $0))
         }
         #expect(!report.allPassed)
         #expect(report.earned < 50)

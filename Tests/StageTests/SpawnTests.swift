@@ -94,3 +94,21 @@ struct SpawnTests {
         #expect(Sys.hostname() != "spawn-test")
     }
 }
+
+@Suite("cs_spawn refuses what clone(2) cannot do")
+struct SpawnRefusalTests {
+    @Test("CLONE_NEWTIME is refused with EINVAL: in clone(2) its bit is the exit signal")
+    func timeNamespace() {
+        var request = SpawnRequest(path: "/bin/true", arguments: ["true"])
+        request.cloneFlags = Namespace.time.cloneFlag
+        #expect(throws: SyscallError.self) { _ = try Spawn.clone(request) }
+        do {
+            _ = try Spawn.clone(request)
+        } catch let error as SyscallError {
+            #expect(error.errnoName == "EINVAL")
+            #expect(error.call.hasPrefix("clone(CLONE_NEWTIME"))
+        } catch {
+            Issue.record("unexpected \(error)")
+        }
+    }
+}

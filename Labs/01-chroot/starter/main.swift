@@ -28,7 +28,7 @@ struct ChrootCommand: ParsableCommand {
             Output: narration on stdout (--quiet: none; --json: one JSON record as the
             first line), then the command's own output. Exit status: the command's;
             125 if sb-chroot itself failed, 126 if the command could not run, 127 if
-            it was not found in the new root.
+            it was not found in the new root, 64 on a usage error.
             """
     )
 
@@ -103,7 +103,7 @@ struct ChrootCommand: ParsableCommand {
         guard let path = Sys.resolveExecutable(argv[0], searchPath: searchPath) else {
             throw SyscallError(call: "execve", path: argv[0], errno: .noSuchFileOrDirectory)
         }
-        narrator.record(call: "execve(\"\(path)\")", result: "", detail: argv.joined(separator: " "))
+        narrator.record(call: Narrator.execveCall(path, argv), result: "…")
         narrator.emitRecord()
         try Sys.execve(path, arguments: argv, environment: Sys.environment())
     }

@@ -9,7 +9,8 @@
 //   --method unshare  this process calls unshare(CLONE_NEWUTS), sets the
 //                     hostname, then execs the command (what unshare(1) does)
 //   --method clone    a child is cloned straight into a new UTS namespace and
-//                     sets the hostname before exec (what runc/Docker do)
+//                     sets the hostname before exec; the parent stays outside
+//                     and waits (the shape of a runtime starting a container)
 import ArgumentParser
 import SandboxCore
 import SandboxNamespaces
@@ -33,7 +34,7 @@ struct UTSCommand: ParsableCommand {
             Output: narration on stdout (--quiet: none; --json: one JSON record as the
             first line), then the command's own output. Exit status: the command's;
             125 if sb-uts itself failed, 126 if the command could not run, 127 if it
-            was not found.
+            was not found, 64 on a usage error.
             """
     )
 
@@ -98,11 +99,13 @@ struct UTSCommand: ParsableCommand {
         narrator.observe("inside: ", "hostname = \(inside.hostname)    \(inside.uts)  (/proc/self/ns/uts now)")
         narrator.observe("outside:", "hostname = \(outside.hostname)    \(outside.uts)  (/proc/self/ns/uts before)")
         narrator.explain(
-            inside.uts == outside.uts
-                ? "same namespace as before: the hostname change is visible to the whole host!"
-                : "different inodes: a new UTS namespace. The host keeps its hostname.")
+            inside.uts != outside.uts
+                ? "different inodes: a new UTS namespace. The host keeps its hostname."
+                : inside.hostname != outside.hostname
+                    ? "same namespace as before: the hostname change is visible to the whole host!"
+                    : "same namespace and same hostname as before: nothing was isolated yet.")
         report(inside: inside, outside: outside, pid: nil, narrator: narrator)
-        narrator.record(call: "execve(\"\(path)\")", result: "", detail: argv.joined(separator: " "))
+        narrator.record(call: Narrator.execveCall(path, argv), result: "…")
         narrator.emitRecord()
         try Sys.execve(path, arguments: argv, environment: Sys.environment())
     }
@@ -122,7 +125,8 @@ struct UTSCommand: ParsableCommand {
         narrator.observe("child:  ", "pid \(child.pid)    \(inside.uts)  (/proc/\(child.pid)/ns/uts)")
         narrator.observe("parent: ", "hostname = \(outside.hostname)    \(outside.uts)  (/proc/self/ns/uts)")
         report(inside: inside, outside: outside, pid: child.pid, narrator: narrator)
-        narrator.record(call: "child: sethostname(\"\(hostname)\"), execve(\"\(path)\")", result: "…")
+        let childSteps = (request.hostname.map { ["sethostname(\"\($0)\")"] } ?? []) + [Narrator.execveCall(path, argv)]
+        narrator.record(call: "child: " + childSteps.joined(separator: ", "), result: "…")
         narrator.emitRecord()
         try child.go()
         let status = try Sys.waitpid(child.pid)

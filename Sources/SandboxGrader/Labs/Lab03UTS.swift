@@ -20,7 +20,7 @@ enum Lab03 {
         number: "03", slug: "03-uts-ipc", title: "UTS namespace: a hostname of one's own", reference: "sb-uts",
         contract: "IMPL [--method unshare|clone] [--quiet | --json] --hostname NAME -- CMD [ARGS...]",
         checks: [runs, newNamespace, startingUnchanged, clone, json, longHostname],
-        starterSources: ["Sources/sb-uts"])
+        starterSources: ["Sources/sb-uts"], needsRootfs: false)
 
     /// A hostname no machine has, so seeing it proves the implementation set it.
     static let name = "sbgrade-\(getpid())"
@@ -108,12 +108,17 @@ enum Lab03 {
     ) { context in
         let run = try ContainedUTSRun(
             Probe(context: context), ["--json", "--hostname", name, "--"] + Probe.waitingPayload)
-        let ((inode, line), _) = try Probe.inspect(run.child, timeout: context.timeout, skipLines: 1) { pid, skipped in
-            (try NamespaceID.of(pid: "\(pid)", .uts), skipped.first ?? "")
-        }
+        // The record must come first: judge it before waiting for the pid line.
+        let line = run.child.readLine(timeout: context.timeout) ?? ""
         let record: JSON
-        do { record = try JSON.parse(line) } catch {
-            return .fail("first line is not JSON (\(error)): \(quoted(line))")
+        do {
+            record = try JSON.parse(line)
+        } catch {
+            let result = run.child.finish(timeout: context.timeout)
+            return .fail("the first stdout line is not JSON (\(error)): \(quoted(line)); \(summary(result))")
+        }
+        let (inode, _) = try Probe.inspect(run.child, timeout: context.timeout, skipLines: 0) { pid, _ in
+            try NamespaceID.of(pid: "\(pid)", .uts)
         }
         let inside = record["inside"]
         let outside = record["outside"]

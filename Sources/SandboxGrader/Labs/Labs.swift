@@ -2,10 +2,14 @@
 public enum Labs {
     public static let all: [Lab] = [Lab01.lab, Lab03.lab]
 
-    /// The lab for "01", "1" or "01-chroot".
+    /// The lab part for "01", "1", "03-ipc" or a slug such as "01-chroot" (its main part).
     public static func find(_ key: String) -> Lab? {
-        let number = key.prefix { $0.isNumber }
-        let padded = number.count == 1 ? "0" + number : String(number)
-        return all.first { $0.number == padded || $0.slug == key }
+        if let exact = all.first(where: { $0.number == key }) { return exact }
+        let digits = key.prefix { $0.isNumber }
+        let padded = digits.count == 1 ? "0" + digits : String(digits)
+        let rest = key.dropFirst(digits.count)
+        if rest.isEmpty, let main = all.first(where: { $0.number == padded }) { return main }
+        if let part = all.first(where: { $0.number == padded + rest }) { return part }
+        return all.first { $0.slug == key && $0.part == nil }
     }
 }

@@ -1,0 +1,2 @@
+// Placeholder: scripts/make-starters generates this starter from Sources/sb-timens.
+print("lab02-timens-starter: not generated yet")

@@ -1,0 +1,2 @@
+// Placeholder: scripts/make-starters generates this starter from Sources/sb-ns.
+print("lab02-starter: not generated yet")

@@ -1,0 +1,2 @@
+// Placeholder: scripts/make-starters generates this starter from Sources/sb-net.
+print("lab07-starter: not generated yet")
