@@ -16,10 +16,13 @@ enum SyscallHints {
             return "chroot needs CAP_SYS_CHROOT: run it as root (sudo)."
         case ("unshare", EPERM) where call.contains("CLONE_NEWUSER") && !call.contains("|"),
             ("clone", EPERM) where call.contains("CLONE_NEWUSER|SIGCHLD") && call.filter({ $0 == "|" }).count == 1:
-            return "unprivileged user namespaces are disabled or restricted on this host: sb-doctor 06 says which"
-                + " setting and how to change it."
+            return "unprivileged user namespaces are disabled or restricted on this host (sb-doctor 06 says which"
+                + " setting), or this process is chrooted: the kernel refuses user namespaces inside a chroot."
         case ("unshare", EPERM), ("clone", EPERM):
             return "new namespaces (other than a user namespace) need CAP_SYS_ADMIN: run as root (sudo)."
+        case ("clone", EINVAL) where call.contains("CLONE_NEWTIME"):
+            return "clone(2) cannot make a time namespace (its flag bit is the exit-signal byte): call"
+                + " unshare(CLONE_NEWTIME), write /proc/self/timens_offsets, then start the child."
         case ("unshare", EINVAL), ("clone", EINVAL):
             return "CLONE_NEWUSER needs a single-threaded caller, or this kernel lacks that namespace type"
                 + " (sb-doctor 02 lists the ones it has)."

@@ -32,12 +32,12 @@ enum Can {
 extension Trait where Self == ConditionTrait {
     /// Needs root; `sudo scripts/test` runs it.
     static var privileged: Self {
-        .enabled(if: Can.runPrivileged, "needs root (chroot, namespaces): run sudo scripts/test")
+        .enabled(if: Can.runPrivileged, "needs root (chroot, namespaces): run ./scripts/test")
     }
     /// Needs root and the busybox rootfs; `sudo scripts/test` makes it and runs it.
     static var withRootfs: Self {
         .enabled(
-            if: Can.useRootfs, "needs root and .sandboxlabs/rootfs: run sudo scripts/test (it runs scripts/make-rootfs)"
+            if: Can.useRootfs, "needs root and .sandboxlabs/rootfs: run ./scripts/test (it runs scripts/make-rootfs)"
         )
     }
     /// Needs a C compiler for the deliberately broken implementations; scripts/setup installs gcc.
