@@ -28,14 +28,30 @@ enum SyscallHints {
                 + " (sb-doctor 02 lists the ones it has)."
         case ("unshare", ENOSPC), ("clone", ENOSPC):
             return "a namespace limit in /proc/sys/user/max_*_namespaces is reached (0 disables that kind)."
+        case ("msgget", EEXIST), ("semget", EEXIST), ("shmget", EEXIST):
+            return "an object with this key already exists in this IPC namespace: if you meant to make a new"
+                + " namespace, unshare(CLONE_NEWIPC) did not happen before this call."
         case ("sethostname", EPERM):
             return "changing the hostname needs CAP_SYS_ADMIN in the UTS namespace's owning user namespace."
         case ("sethostname", EINVAL):
             return "a hostname is at most 64 bytes (HOST_NAME_MAX)."
+        case ("write", EPERM) where call.contains("gid_map"):
+            return "without CAP_SETGID, write \"deny\" to /proc/PID/setgroups BEFORE gid_map (CVE-2014-8989),"
+                + " and map only your own gid, one line; each map can be written only once."
+        case ("write", EPERM) where call.contains("uid_map"):
+            return "without CAP_SETUID you may map only your own uid, in one line (0 YOUR-UID 1); other ids need"
+                + " root or newuidmap(1) with /etc/subuid. Each map can be written only once."
+        case ("write", EPERM) where call.contains("setgroups"):
+            return "setgroups must be written before gid_map; after gid_map it can no longer be changed."
         case ("setns", EPERM):
             return "joining a namespace needs CAP_SYS_ADMIN in it (and for a mount namespace, CAP_SYS_CHROOT)."
         case ("setns", EINVAL):
             return "the process is multi-threaded (mount and user namespaces), or the fd is not of the named type."
+        case ("mknod", EPERM):
+            return "making device nodes needs CAP_MKNOD outside a user namespace; inside one, bind-mount the"
+                + " host's /dev/null, /dev/zero, ... instead (lab 06)."
+        case ("mount", EPERM), ("umount2", EPERM):
+            return "mounting needs CAP_SYS_ADMIN in the user namespace that owns this mount namespace: run as root."
         case ("pivot_root", EINVAL):
             return "the new root is not a mount point, or a mount involved is shared: make / private"
                 + " with mount(NULL, \"/\", NULL, MS_REC|MS_PRIVATE, NULL) in the new mount namespace first."

@@ -150,6 +150,21 @@ int cs_spawn_go(cs_child *child, int *stage, int *err);
 /// Kills a child that was never let go, closes its pipes and reaps it.
 void cs_spawn_abort(cs_child *child);
 
+// MARK: IPC objects (lab 03, IPC part)
+// semctl(2) and mq_open(3) are variadic, and <mqueue.h> is not in Swift's
+// Glibc module. msgget, semget, shmget, msgctl and shmctl are reachable from
+// Swift directly.
+/// semctl(semid, 0, IPC_RMID): removes a System V semaphore set.
+int cs_semctl_rmid(int semid);
+/// mq_open(name, O_RDWR|O_CREAT|O_EXCL, 0600, {4 messages of 64 bytes}): a new POSIX queue, or -1.
+int cs_mq_create(const char *name);
+/// mq_open(name, O_RDONLY): an existing POSIX queue of this IPC namespace, or -1 (ENOENT if none).
+int cs_mq_open_existing(const char *name);
+/// mq_close(3).
+int cs_mq_close(int mqd);
+/// mq_unlink(3): removes the queue's name from this IPC namespace.
+int cs_mq_unlink(const char *name);
+
 #ifdef __cplusplus
 }
 #endif
