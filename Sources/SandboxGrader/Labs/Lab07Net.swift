@@ -140,6 +140,9 @@ enum Lab07 {
     ) { context in
         let run = try ContainedNetRun(Probe(context: context), ["--quiet", "veth", "--", "/bin/true"])
         let result = run.finish(timeout: context.timeout)
+        // A run that timed out was killed with its whole process group: its
+        // leftovers died with it, so this run proves nothing either way.
+        guard !result.timedOut else { return .fail("the run timed out after \(context.timeout) s and was killed") }
         let left = ContainedNetRun.leftovers(result)
         guard left.isEmpty else { return .fail("left behind: \(left.joined(separator: "; "))") }
         return .pass("only lo remains, no addresses")
@@ -160,6 +163,9 @@ enum Lab07 {
             kill(victim, SIGKILL)
             return victim
         }
+        // A run that timed out was killed with its whole process group: its
+        // leftovers died with it, so this run proves nothing either way.
+        guard !result.timedOut else { return .fail("the run timed out after \(context.timeout) s and was killed") }
         let left = ContainedNetRun.leftovers(result)
         guard left.isEmpty else { return .fail("after SIGKILL to pid \(victim): \(left.joined(separator: "; "))") }
         return .pass("SIGKILL to pid \(victim); once the command ended, only lo remained")
