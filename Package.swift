@@ -21,6 +21,7 @@ let package = Package(
         .executable(name: "sb-user", targets: ["sb-user"]),
         .executable(name: "sb-net", targets: ["sb-net"]),
         .executable(name: "sb-init", targets: ["sb-init"]),
+        .executable(name: "sb-cgroup", targets: ["sb-cgroup"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -41,7 +42,8 @@ let package = Package(
         .target(name: "SandboxNamespaces", dependencies: ["SandboxCore", "CSandbox"]),
         .target(name: "SandboxMounts", dependencies: ["SandboxCore", "CSandbox"]),
         .target(name: "SandboxSecurity", dependencies: ["SandboxCore", "CCap"]),
-        .target(name: "SandboxGrader", dependencies: ["SandboxCore", "SandboxNamespaces"]),
+        .target(name: "SandboxCgroups", dependencies: ["SandboxCore", "CSandbox"]),
+        .target(name: "SandboxGrader", dependencies: ["SandboxCore", "SandboxNamespaces", "SandboxCgroups"]),
 
         .executableTarget(
             name: "sb-doctor",
@@ -139,6 +141,19 @@ let package = Package(
             dependencies: [
                 "SandboxCore", "SandboxNamespaces", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
+        .executableTarget(
+            name: "sb-cgroup",
+            dependencies: [
+                "SandboxCore", "SandboxCgroups", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "lab08-starter",
+            dependencies: [
+                "SandboxCore", "SandboxCgroups", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Labs/08-cgroups/starter"
+        ),
         // PID 1 inside new namespaces: no ArgumentParser, no Foundation, starts in microseconds.
         .executableTarget(name: "sb-init", dependencies: ["SandboxCore", "SandboxMounts"]),
         .executableTarget(
@@ -194,6 +209,8 @@ let package = Package(
         .testTarget(name: "SandboxCoreTests", dependencies: ["SandboxCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SandboxGraderTests", dependencies: ["SandboxGrader"]),
         .testTarget(
-            name: "StageTests", dependencies: ["SandboxCore", "SandboxNamespaces", "SandboxMounts", "SandboxGrader"]),
+            name: "StageTests",
+            dependencies: ["SandboxCore", "SandboxNamespaces", "SandboxMounts", "SandboxCgroups", "SandboxGrader"]
+        ),
     ]
 )

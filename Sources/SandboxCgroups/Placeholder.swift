@@ -1,0 +1,2 @@
+// SandboxCgroups: being written (issue 4).
+enum SandboxCgroupsPlaceholder {}

@@ -1,0 +1,2 @@
+// sb-cgroup: being written (issue 4). Placeholder so the package builds.
+print("sb-cgroup: not written yet")
