@@ -147,13 +147,6 @@ let package = Package(
                 "SandboxCore", "SandboxCgroups", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .executableTarget(
-            name: "lab08-starter",
-            dependencies: [
-                "SandboxCore", "SandboxCgroups", .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
-            path: "Labs/08-cgroups/starter"
-        ),
         // PID 1 inside new namespaces: no ArgumentParser, no Foundation, starts in microseconds.
         .executableTarget(name: "sb-init", dependencies: ["SandboxCore", "SandboxMounts"]),
         .executableTarget(

@@ -1,2 +1,0 @@
-// Placeholder: scripts/make-starters generates this starter from Sources/sb-cgroup.
-print("lab08-starter: not generated yet")
