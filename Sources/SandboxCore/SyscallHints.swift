@@ -14,8 +14,10 @@ enum SyscallHints {
         switch (name, errno) {
         case ("chroot", EPERM):
             return "chroot needs CAP_SYS_CHROOT: run it as root (sudo)."
-        case ("unshare", EPERM) where call.contains("CLONE_NEWUSER") && !call.contains("|"),
-            ("clone", EPERM) where call.contains("CLONE_NEWUSER|SIGCHLD") && call.filter({ $0 == "|" }).count == 1:
+        // With CLONE_NEWUSER the kernel makes the user namespace first and the
+        // others inside it, so EPERM is about the user namespace itself.
+        case ("unshare", EPERM) where call.contains("CLONE_NEWUSER"),
+            ("clone", EPERM) where call.contains("CLONE_NEWUSER"):
             return "unprivileged user namespaces are disabled or restricted on this host (sb-doctor 06 says which"
                 + " setting), or this process is chrooted: the kernel refuses user namespaces inside a chroot."
         case ("unshare", EPERM), ("clone", EPERM):
@@ -66,6 +68,15 @@ enum SyscallHints {
             return "permission denied: run as root, or check the directory's owner and mode."
         case ("mkdir", EROFS), ("open", EROFS), ("write", EROFS):
             return "the filesystem is mounted read-only."
+        case ("bpf", EPERM):
+            return "loading and attaching BPF programs needs CAP_SYS_ADMIN (or CAP_BPF with CAP_NET_ADMIN):"
+                + " run as root."
+        case ("bpf", EBADF) where !call.contains("PROG_LOAD"):
+            return "the directory is not a cgroup2 directory: device programs attach only to cgroup v2 (on a hybrid"
+                + " host under /sys/fs/cgroup/unified/); cgroup v1 uses devices.allow and devices.deny instead."
+        case ("bpf", EACCES) where call.contains("PROG_LOAD"), ("bpf", EINVAL) where call.contains("PROG_LOAD"):
+            return "the kernel's verifier rejected the program: its log (printed with the error) says which"
+                + " instruction and why."
         default:
             return nil
         }

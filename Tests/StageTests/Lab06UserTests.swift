@@ -9,11 +9,11 @@ import Testing
 #endif
 
 /// sb-user started as uid/gid 65534 with no groups, the way a rootless user runs it.
-func asNobody(_ arguments: [String]) -> SpawnRequest {
+/// `copy` is an ExecutableCopy of sb-user: the build may sit where 65534 cannot reach (/root).
+func asNobody(_ arguments: [String], copy: ExecutableCopy) -> SpawnRequest {
     let setpriv = Sys.resolveExecutable("setpriv", searchPath: Sys.getenv("PATH")) ?? "/usr/bin/setpriv"
-    let path = Built.path("sb-user")
     return SpawnRequest(
-        path: setpriv, arguments: [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", path] + arguments)
+        path: setpriv, arguments: [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", copy.path] + arguments)
 }
 
 /// Starts `request` whose command prints `id -u`, then its pid and waits; returns
@@ -49,7 +49,9 @@ struct UserTests {
 
     @Test("as an unprivileged user: root inside, uid 65534 outside, setgroups deny", .privileged)
     func rootless() throws {
-        let (inside, outside, different) = try observeUserRun(asNobody(["--quiet"] + idThenWait))
+        let copy = try ExecutableCopy(of: Built.path("sb-user"))
+        defer { copy.remove() }
+        let (inside, outside, different) = try observeUserRun(asNobody(["--quiet"] + idThenWait, copy: copy))
         #expect(inside == "0")
         #expect(different == [.user])
         #expect(outside.statusUIDs == ["65534", "65534", "65534", "65534"])
@@ -60,7 +62,9 @@ struct UserTests {
 
     @Test("--uts --mount: those namespaces are new too, owned by the new user namespace", .privileged)
     func ownedNamespaces() throws {
-        let (_, _, different) = try observeUserRun(asNobody(["--quiet", "--uts", "--mount"] + idThenWait))
+        let copy = try ExecutableCopy(of: Built.path("sb-user"))
+        defer { copy.remove() }
+        let (_, _, different) = try observeUserRun(asNobody(["--quiet", "--uts", "--mount"] + idThenWait, copy: copy))
         #expect(Set(different) == [.user, .uts, .mnt])
     }
 
@@ -76,9 +80,11 @@ struct UserTests {
 
     @Test("the tour as a user: full CapEff, yet the host's hostname, files and mounts stay out of reach", .privileged)
     func tour() throws {
+        let copy = try ExecutableCopy(of: Built.path("sb-user"))
+        defer { copy.remove() }
         let hostname = Sys.hostname()
         let mountinfo = try ProcFile.read("/proc/self/mountinfo")
-        let plain = try ChildProcess.run(asNobody([]), timeout: 20)
+        let plain = try ChildProcess.run(asNobody([], copy: copy), timeout: 20)
         #expect(plain.status == .exited(0), "\(plain.stderr)")
         // Root in the new namespace holds every capability this kernel has (0 ... cap_last_cap),
         // even those missing from our own bounding set.
@@ -90,7 +96,7 @@ struct UserTests {
         #expect(tourLines.contains { $0.hasPrefix("→ sethostname(") && $0.hasSuffix("EPERM") })
         #expect(tourLines.contains { $0.hasPrefix(#"→ open("/etc/shadow""#) && $0.hasSuffix("EACCES") })
         #expect(tourLines.contains { $0.hasPrefix(#"→ mount("tmpfs""#) && $0.hasSuffix("EPERM") })
-        let owned = try ChildProcess.run(asNobody(["--uts", "--mount"]), timeout: 20)
+        let owned = try ChildProcess.run(asNobody(["--uts", "--mount"], copy: copy), timeout: 20)
         let lines = owned.stdout.split(separator: "\n")
         #expect(lines.contains { $0.hasPrefix("→ sethostname(") && $0.hasSuffix("ok") })
         #expect(lines.contains { $0.hasPrefix(#"→ mount("tmpfs""#) && $0.hasSuffix("ok") })
@@ -100,7 +106,9 @@ struct UserTests {
 
     @Test("--wrong-order as a user: gid_map before setgroups fails with EPERM and the hint says why", .privileged)
     func wrongOrder() throws {
-        let result = try ChildProcess.run(asNobody(["--wrong-order", "--", "/bin/true"]), timeout: 20)
+        let copy = try ExecutableCopy(of: Built.path("sb-user"))
+        defer { copy.remove() }
+        let result = try ChildProcess.run(asNobody(["--wrong-order", "--", "/bin/true"], copy: copy), timeout: 20)
         #expect(result.status == .exited(125))
         #expect(result.stdout.contains("gid_map") && result.stdout.contains("EPERM"))
         #expect(result.stderr.contains("write(gid_map)"))
@@ -109,7 +117,10 @@ struct UserTests {
 
     @Test("--json: one record first, with the namespaces and the map the kernel shows", .privileged)
     func json() throws {
-        let child = try ChildProcess(asNobody(["--json", "--", "/bin/sh", "-c", "echo $$; read line || true"]))
+        let copy = try ExecutableCopy(of: Built.path("sb-user"))
+        defer { copy.remove() }
+        let child = try ChildProcess(
+            asNobody(["--json", "--", "/bin/sh", "-c", "echo $$; read line || true"], copy: copy))
         let record = try JSON.parse(try #require(child.readLine(timeout: 20)))
         let (outside, _) = try Probe.inspect(child, timeout: 20, skipLines: 0) { pid, _ in
             try UserRun.readOutside(pid: pid)

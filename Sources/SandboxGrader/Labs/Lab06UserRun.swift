@@ -46,6 +46,12 @@ struct UserRun {
     /// Running as nobody is also the containment for the rootless checks: a wrong
     /// implementation run that way cannot change anything on the host.
     static func observe(_ probe: Probe, _ arguments: [String], unprivileged: Bool = false) throws -> UserRun {
+        // As nobody, run a copy nobody can reach: the original may sit under /root or /home/NAME.
+        let copy = unprivileged && graderIsRoot ? try ExecutableCopy(of: probe.context.implementation) : nil
+        defer { copy?.remove() }
+        var context = probe.context
+        context.implementation = copy?.path ?? context.implementation
+        let probe = Probe(context: context)
         let child = try ChildProcess(request(probe, arguments + ["--"] + payload, unprivileged: unprivileged))
         var ids: [String] = []
         let (outside, result) = try Probe.inspect(child, timeout: probe.context.timeout, skipLines: 2) {
