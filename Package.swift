@@ -198,6 +198,11 @@ let package = Package(
             dependencies: [
                 "SandboxCore", "SandboxNamespaces", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ], path: "Labs/07-net/starter"),
+        .executableTarget(
+            name: "lab08-starter",
+            dependencies: [
+                "SandboxCore", "SandboxCgroups", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ], path: "Labs/08-cgroups/starter"),
 
         .testTarget(name: "SandboxCoreTests", dependencies: ["SandboxCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SandboxGraderTests", dependencies: ["SandboxGrader"]),

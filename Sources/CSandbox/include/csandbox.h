@@ -165,6 +165,48 @@ int cs_mq_close(int mqd);
 /// mq_unlink(3): removes the queue's name from this IPC namespace.
 int cs_mq_unlink(const char *name);
 
+// MARK: Cgroup device programs (bpf(2), cgroup v2 device controller) — bpf.c
+//
+// cgroup v2 has no devices.allow/deny files: a runtime attaches a
+// BPF_PROG_TYPE_CGROUP_DEVICE program to the cgroup, and the kernel runs it on
+// every open(2) and mknod(2) of a device node by a process in that cgroup.
+// In C because bpf(2) has no glibc wrapper, its argument is union bpf_attr
+// (anonymous structs Swift cannot name), and struct bpf_insn uses bitfields.
+
+/// One BPF instruction, laid out exactly like the kernel's struct bpf_insn
+/// (bpf.c checks this at compile time). `regs` is (src << 4) | dst: the
+/// bitfield order of little-endian machines (x86-64, arm64).
+typedef struct cs_bpf_insn {
+    uint8_t code;  ///< class | operation | source (or size | mode)
+    uint8_t regs;  ///< (src_reg << 4) | dst_reg
+    int16_t off;   ///< jump offset or memory offset
+    int32_t imm;   ///< immediate operand
+} cs_bpf_insn;
+
+// Opcode parts: macros in <linux/bpf.h>, exported as constants.
+extern const uint8_t CS_BPF_LDX, CS_BPF_MEM, CS_BPF_W, CS_BPF_ALU64, CS_BPF_JMP, CS_BPF_K, CS_BPF_X;
+extern const uint8_t CS_BPF_MOV, CS_BPF_AND, CS_BPF_RSH, CS_BPF_JEQ, CS_BPF_JNE, CS_BPF_EXIT;
+// struct bpf_cgroup_dev_ctx: access_type (low 16 bits: device type, high 16: access), major, minor.
+extern const int32_t CS_BPF_DEVCG_DEV_BLOCK, CS_BPF_DEVCG_DEV_CHAR;
+extern const int32_t CS_BPF_DEVCG_ACC_MKNOD, CS_BPF_DEVCG_ACC_READ, CS_BPF_DEVCG_ACC_WRITE;
+extern const int16_t CS_BPF_DEVCG_CTX_ACCESS_TYPE, CS_BPF_DEVCG_CTX_MAJOR, CS_BPF_DEVCG_CTX_MINOR;
+extern const uint32_t CS_BPF_F_ALLOW_MULTI;
+
+/// bpf(BPF_PROG_LOAD) of a BPF_PROG_TYPE_CGROUP_DEVICE program. Returns the
+/// program fd, or -1 with errno. With a `log` buffer, the verifier writes its
+/// log there: level 1 says why a program was rejected, level 2 also traces
+/// every instruction it checked (in its own notation).
+int cs_bpf_load_device_program(const cs_bpf_insn *insns, uint32_t count, const char *license,
+                               char *log, uint32_t log_size, uint32_t log_level);
+/// bpf(BPF_PROG_ATTACH) with attach type BPF_CGROUP_DEVICE to the cgroup
+/// directory open at `cgroup_fd`. Returns 0 or -1 with errno.
+int cs_bpf_attach_device_program(int prog_fd, int cgroup_fd, uint32_t flags);
+/// bpf(BPF_PROG_DETACH) of that program from the cgroup. Returns 0 or -1 with errno.
+int cs_bpf_detach_device_program(int prog_fd, int cgroup_fd);
+/// bpf(BPF_PROG_QUERY) for BPF_CGROUP_DEVICE: stores up to `capacity` program
+/// ids attached directly to the cgroup in `ids` and their number in `*count`.
+int cs_bpf_query_device_programs(int cgroup_fd, uint32_t *ids, uint32_t capacity, uint32_t *count);
+
 #ifdef __cplusplus
 }
 #endif

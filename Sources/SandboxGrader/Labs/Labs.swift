@@ -8,6 +8,7 @@ public enum Labs {
         Lab05.lab,
         Lab06.lab,
         Lab07.lab,
+        Lab08.lab,
     ]
 
     /// The lab part for "01", "1", "03-ipc" or a slug such as "01-chroot" (its main part).

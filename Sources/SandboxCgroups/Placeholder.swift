@@ -1,2 +1,0 @@
-// SandboxCgroups: being written (issue 4).
-enum SandboxCgroupsPlaceholder {}
