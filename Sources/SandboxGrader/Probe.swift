@@ -72,6 +72,39 @@ enum ProbeError: Error, CustomStringConvertible {
     }
 }
 
+/// The shape every lab's containment shares: the implementation runs under a
+/// small /bin/sh wrapper that is the first process of throwaway namespaces the
+/// grader makes (`cloneFlags`). Whatever a wrong implementation changes there
+/// dies with them, never touching the host. The wrapper reports what it sees
+/// before and after on fd 3 (`ChildProcess.Result.report`), and `watching`
+/// names the namespace kind whose starting inode the checks compare against.
+struct Jail {
+    /// The `watching` namespace the implementation was started in.
+    let startingNamespace: NamespaceID
+    let child: ChildProcess
+
+    /// - `wrapper`: the shell script; `"$@"` is the implementation and its arguments.
+    /// - `leading`: words put before the implementation in "$@" (the script shifts them off).
+    init(
+        _ probe: Probe, cloneFlags: Int32, watching kind: Namespace, wrapper: String, name: String,
+        leading: [String] = [], environment: [String] = [], _ arguments: [String]
+    ) throws {
+        var request = probe.request([])
+        request.path = "/bin/sh"
+        request.arguments = ["/bin/sh", "-c", wrapper, name] + leading + [probe.context.implementation] + arguments
+        request.environment += environment
+        request.cloneFlags = cloneFlags
+        var starting: NamespaceID?
+        child = try ChildProcess(request, reportPipe: true) { pid in
+            starting = try NamespaceID.of(pid: "\(pid)", kind)
+        }
+        guard let starting else {
+            throw CoreError.unexpectedFormat(path: "/proc/\(child.pid)/ns/\(kind.rawValue)", detail: "unreadable")
+        }
+        startingNamespace = starting
+    }
+}
+
 /// A run inside a throwaway UTS namespace, so a wrong implementation renames
 /// that namespace and never the host. The wrapper shell is the throwaway
 /// namespace's first process; after the implementation exits it reports the
@@ -85,19 +118,10 @@ struct ContainedUTSRun {
     static let wrapper = "\"$@\"; status=$?; cat /proc/sys/kernel/hostname >&3; exit $status"
 
     init(_ probe: Probe, _ arguments: [String]) throws {
-        var request = probe.request([])
-        request.path = "/bin/sh"
-        request.arguments =
-            ["/bin/sh", "-c", ContainedUTSRun.wrapper, "sb-grade-uts-jail", probe.context.implementation] + arguments
-        request.cloneFlags = Namespace.uts.cloneFlag
-        var starting: NamespaceID?
-        child = try ChildProcess(request, reportPipe: true) { pid in
-            starting = try NamespaceID.of(pid: "\(pid)", .uts)
-        }
-        guard let starting else {
-            throw CoreError.unexpectedFormat(path: "/proc/\(child.pid)/ns/uts", detail: "unreadable")
-        }
-        startingNamespace = starting
+        let jail = try Jail(
+            probe, cloneFlags: Namespace.uts.cloneFlag, watching: .uts, wrapper: ContainedUTSRun.wrapper,
+            name: "sb-grade-uts-jail", arguments)
+        (startingNamespace, child) = (jail.startingNamespace, jail.child)
     }
 
     /// The starting namespace's hostname after the run, as the wrapper reported it.

@@ -135,19 +135,10 @@ struct ContainedIPCRun {
         + " cat /proc/sysvipc/msg >&3; exit $status"
 
     init(_ context: GradeContext, _ arguments: [String]) throws {
-        var request = Probe(context: context).request([])
-        request.path = "/bin/sh"
-        request.arguments =
-            ["/bin/sh", "-c", ContainedIPCRun.wrapper, "sb-grade-ipc-jail", context.implementation] + arguments
-        request.cloneFlags = Namespace.ipc.cloneFlag
-        var starting: NamespaceID?
-        child = try ChildProcess(request, reportPipe: true) { pid in
-            starting = try NamespaceID.of(pid: "\(pid)", .ipc)
-        }
-        guard let starting else {
-            throw CoreError.unexpectedFormat(path: "/proc/\(child.pid)/ns/ipc", detail: "unreadable")
-        }
-        startingNamespace = starting
+        let jail = try Jail(
+            Probe(context: context), cloneFlags: Namespace.ipc.cloneFlag, watching: .ipc,
+            wrapper: ContainedIPCRun.wrapper, name: "sb-grade-ipc-jail", arguments)
+        (startingNamespace, child) = (jail.startingNamespace, jail.child)
     }
 
     func finish(_ context: GradeContext) -> ChildProcess.Result { child.finish(timeout: context.timeout) }

@@ -27,19 +27,10 @@ struct ContainedPIDRun {
         + " else echo changed; fi >&3; exit $status"
 
     init(_ context: GradeContext, _ arguments: [String]) throws {
-        var request = Probe(context: context).request([])
-        request.path = "/bin/sh"
-        request.arguments =
-            ["/bin/sh", "-c", ContainedPIDRun.wrapper, "sb-grade-pid-jail", context.implementation] + arguments
-        request.cloneFlags = Namespace.pid.cloneFlag | Namespace.mnt.cloneFlag
-        var starting: NamespaceID?
-        child = try ChildProcess(request, reportPipe: true) { pid in
-            starting = try NamespaceID.of(pid: "\(pid)", .pid)
-        }
-        guard let starting else {
-            throw CoreError.unexpectedFormat(path: "/proc/\(child.pid)/ns/pid", detail: "unreadable")
-        }
-        startingNamespace = starting
+        let jail = try Jail(
+            Probe(context: context), cloneFlags: Namespace.pid.cloneFlag | Namespace.mnt.cloneFlag, watching: .pid,
+            wrapper: ContainedPIDRun.wrapper, name: "sb-grade-pid-jail", arguments)
+        (startingNamespace, child) = (jail.startingNamespace, jail.child)
     }
 
     func finish(_ context: GradeContext) -> ChildProcess.Result { child.finish(timeout: context.timeout) }

@@ -28,21 +28,11 @@ struct ContainedMountRun {
 
     init(_ probe: Probe, _ arguments: [String], shared: Bool = false) throws {
         let mount = Sys.resolveExecutable("mount", searchPath: "/usr/bin:/bin:/usr/sbin:/sbin") ?? "/bin/mount"
-        var request = probe.request([])
-        request.path = "/bin/sh"
-        request.arguments =
-            ["/bin/sh", "-c", ContainedMountRun.wrapper, "sb-grade-mnt-jail", mount, probe.context.implementation]
-            + arguments
-        request.environment.append("SB_GRADE_SHARED=\(shared ? 1 : 0)")
-        request.cloneFlags = Namespace.mnt.cloneFlag
-        var starting: NamespaceID?
-        child = try ChildProcess(request, reportPipe: true) { pid in
-            starting = try NamespaceID.of(pid: "\(pid)", .mnt)
-        }
-        guard let starting else {
-            throw CoreError.unexpectedFormat(path: "/proc/\(child.pid)/ns/mnt", detail: "unreadable")
-        }
-        startingNamespace = starting
+        let jail = try Jail(
+            probe, cloneFlags: Namespace.mnt.cloneFlag, watching: .mnt, wrapper: ContainedMountRun.wrapper,
+            name: "sb-grade-mnt-jail", leading: [mount], environment: ["SB_GRADE_SHARED=\(shared ? 1 : 0)"],
+            arguments)
+        (startingNamespace, child) = (jail.startingNamespace, jail.child)
     }
 
     /// Mount points that appeared in, or vanished from, the starting namespace

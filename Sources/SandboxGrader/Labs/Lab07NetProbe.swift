@@ -24,19 +24,10 @@ struct ContainedNetRun {
         """
 
     init(_ probe: Probe, _ arguments: [String]) throws {
-        var request = probe.request([])
-        request.path = "/bin/sh"
-        request.arguments =
-            ["/bin/sh", "-c", ContainedNetRun.wrapper, "sb-grade-net-jail", probe.context.implementation] + arguments
-        request.cloneFlags = Namespace.net.cloneFlag
-        var starting: NamespaceID?
-        child = try ChildProcess(request, reportPipe: true) { pid in
-            starting = try NamespaceID.of(pid: "\(pid)", .net)
-        }
-        guard let starting else {
-            throw CoreError.unexpectedFormat(path: "/proc/\(child.pid)/ns/net", detail: "unreadable")
-        }
-        startingNamespace = starting
+        let jail = try Jail(
+            probe, cloneFlags: Namespace.net.cloneFlag, watching: .net, wrapper: ContainedNetRun.wrapper,
+            name: "sb-grade-net-jail", arguments)
+        (startingNamespace, child) = (jail.startingNamespace, jail.child)
     }
 
     /// Waits for the end, then kills whatever the implementation left in the
