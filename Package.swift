@@ -22,6 +22,7 @@ let package = Package(
         .executable(name: "sb-net", targets: ["sb-net"]),
         .executable(name: "sb-init", targets: ["sb-init"]),
         .executable(name: "sb-cgroup", targets: ["sb-cgroup"]),
+        .executable(name: "sb-overlay", targets: ["sb-overlay"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -141,6 +142,13 @@ let package = Package(
             dependencies: [
                 "SandboxCore", "SandboxNamespaces", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
+        .executableTarget(
+            name: "sb-overlay",
+            dependencies: [
+                "SandboxCore", "SandboxNamespaces", "SandboxMounts", "CSandbox",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         .executableTarget(
             name: "sb-cgroup",
             dependencies: [
