@@ -211,6 +211,12 @@ let package = Package(
             dependencies: [
                 "SandboxCore", "SandboxCgroups", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ], path: "Labs/08-cgroups/starter"),
+        .executableTarget(
+            name: "lab10-starter",
+            dependencies: [
+                "SandboxCore", "SandboxNamespaces", "SandboxMounts", "CSandbox",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ], path: "Labs/10-overlay/starter"),
 
         .testTarget(name: "SandboxCoreTests", dependencies: ["SandboxCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SandboxGraderTests", dependencies: ["SandboxGrader"]),

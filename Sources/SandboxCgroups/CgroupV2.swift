@@ -155,7 +155,7 @@ public final class CgroupV2: CgroupManager {
 }
 
 extension CgroupV2 {
-    /// Loads helperH's generated program: rules tried in order, anything else
+    /// Attaches the device program DeviceFilter generates: rules tried in order, anything else
     /// allowed, like a fresh v1 group whose list starts as `a *:* rwm`. The
     /// program stays attached to the group until the group is removed.
     func attachDeviceFilter(_ rules: [DeviceRule]) throws {

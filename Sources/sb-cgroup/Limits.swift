@@ -64,9 +64,13 @@ struct LimitOptions: ParsableArguments {
         settings.cpusetMems = cpusetMems
         settings.ioWeight = ioWeight
         settings.ioLimits = try ioLimits()
-        settings.devices =
-            try denyDevice.map { try DeviceRule(withAccess($0), allow: false) }
-            + allowDevice.map { try DeviceRule(withAccess($0), allow: true) }
+        do {
+            settings.devices =
+                try denyDevice.map { try DeviceRule(withAccess($0), allow: false) }
+                + allowDevice.map { try DeviceRule(withAccess($0), allow: true) }
+        } catch {
+            throw ValidationError("\(error)")  // a rule as typed on the command line: a usage error
+        }
         return settings
     }
 
@@ -117,6 +121,13 @@ func reporting(_ body: () throws -> Void) throws {
         throw exit
     } catch let error as ValidationError {
         throw error
+    } catch let error as DeviceRuleError {
+        Terminal.reportError(tool: "sb-cgroup", error)
+        throw ExitCode(64)  // a usage error: the rule as typed is malformed
+    } catch let error as CgroupError {
+        Terminal.reportError(tool: "sb-cgroup", error)
+        if case .invalidName = error { throw ExitCode(64) }
+        throw ExitCode(125)
     } catch {
         Terminal.reportError(tool: "sb-cgroup", error)
         throw ExitCode(125)
