@@ -106,8 +106,7 @@ let package = Package(
         .executableTarget(
             name: "sb-cgroupns",
             dependencies: [
-                "SandboxCore", "SandboxNamespaces", "SandboxMounts",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "SandboxCore", "SandboxNamespaces", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
             name: "sb-timens",
@@ -122,8 +121,7 @@ let package = Package(
         .executableTarget(
             name: "sb-pid",
             dependencies: [
-                "SandboxCore", "SandboxNamespaces", "SandboxMounts",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "SandboxCore", "SandboxNamespaces", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
             name: "sb-mount",
@@ -170,8 +168,7 @@ let package = Package(
         .executableTarget(
             name: "lab02-cgroupns-starter",
             dependencies: [
-                "SandboxCore", "SandboxNamespaces", "SandboxMounts",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "SandboxCore", "SandboxNamespaces", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ], path: "Labs/02-namespaces-api/starter-cgroupns"),
         .executableTarget(
             name: "lab02-timens-starter",
@@ -186,8 +183,7 @@ let package = Package(
         .executableTarget(
             name: "lab04-starter",
             dependencies: [
-                "SandboxCore", "SandboxNamespaces", "SandboxMounts",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "SandboxCore", "SandboxNamespaces", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ], path: "Labs/04-pid/starter"),
         .executableTarget(
             name: "lab05-starter",

@@ -130,6 +130,17 @@ struct ContainedUTSRun {
     }
 }
 
+extension Verdict {
+    /// The verdict of a "runs in a new KIND namespace" check: `seen`, the
+    /// command's /proc/PID/ns/KIND, must differ from the one it started in.
+    static func newNamespace(_ seen: NamespaceID, startedIn starting: NamespaceID, _ kind: Namespace) -> Verdict {
+        guard seen != starting else {
+            return .fail("/proc/PID/ns/\(kind.rawValue) is \(seen), the namespace the program started in")
+        }
+        return .pass("\(seen), started in \(starting)")
+    }
+}
+
 /// Short text of a run's end, for a failure message.
 func summary(_ result: ChildProcess.Result) -> String {
     var text = result.timedOut ? "timed out and was killed" : "\(result.status)"

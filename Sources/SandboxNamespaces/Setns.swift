@@ -26,14 +26,13 @@ public func setns(_ file: NamespaceFile, _ kind: Namespace) throws {
 @discardableResult
 public func enterNamespaces(of pid: pid_t, _ kinds: Set<Namespace>) throws -> String {
     try requireSingleThreaded("setns")
-    let pidfd = cs_pidfd_open(pid, 0)
-    if pidfd >= 0 {
-        defer { close(pidfd) }
-        if cs_setns(pidfd, Namespace.flags(kinds)) == 0 { return "pidfd" }
-        let code = errno
-        // EINVAL: a kernel before 5.8 that has pidfds but cannot setns with them.
-        if code != EINVAL {
-            throw SyscallError(call: "setns(pidfd \(pid), \(Namespace.flagNames(kinds)))", errno: .init(rawValue: code))
+    // No pidfd (pidfd_open fails before Linux 5.3): go straight to the ns files.
+    if let handle = try? ProcessHandle(pid: pid) {
+        do {
+            try handle.enter(kinds)
+            return "pidfd"
+        } catch let error as SyscallError where error.errno.rawValue == EINVAL {
+            // A kernel before 5.8 has pidfds but cannot setns with them.
         }
     }
     let order = kinds.sorted { ($0 == .user ? 0 : 1, $0) < ($1 == .user ? 0 : 1, $1) }
@@ -41,7 +40,7 @@ public func enterNamespaces(of pid: pid_t, _ kinds: Set<Namespace>) throws -> St
     for (kind, file) in zip(order, files) {
         // Joining our own namespace is allowed for all kinds but user (EINVAL); skip it.
         if kind == .user, try file.inode() == NamespaceFile(.user).inode() { continue }
-        try check("setns(\(file.path), \(kind.flagName))") { cs_setns(file.fd, kind.cloneFlag) }
+        try setns(file, kind)
     }
     return "ns files"
 }

@@ -47,12 +47,8 @@ struct CgroupNSCommand: ParsableCommand {
     func run() throws {
         let narrator = Narrator(tool: "sb-cgroupns", mode: .from(quiet: quiet, json: json))
         let argv = command.isEmpty ? ["/bin/sh"] : command
-        guard let path = Sys.resolveExecutable(argv[0], searchPath: Sys.getenv("PATH")) else {
-            Terminal.reportError(
-                tool: "sb-cgroupns", SyscallError(call: "execve", path: argv[0], errno: .noSuchFileOrDirectory))
-            throw ExitCode(127)
-        }
         do {
+            let path = try Sys.resolveCommand(argv[0])  // before unshare: a typo changes nothing
             let outside = try CgroupView.current()
             // BEGIN SOLUTION lab02: Give this process a new cgroup namespace with unshare(2) (CLONE_NEWCGROUP). Its root is the cgroup we are in right now, so /proc/self/cgroup will show "/" from then on.
             try narrator.step("unshare(CLONE_NEWCGROUP)") { try unshare([.cgroup]) }
@@ -74,7 +70,7 @@ struct CgroupNSCommand: ParsableCommand {
             try Sys.execve(path, arguments: argv, environment: Sys.environment())
         } catch let error as SyscallError where error.call == "execve" {
             Terminal.reportError(tool: "sb-cgroupns", error)
-            throw ExitCode(error.errno == .noSuchFileOrDirectory ? 127 : 126)
+            throw ExitCode(error.commandExitStatus)
         } catch {
             Terminal.reportError(tool: "sb-cgroupns", error)
             throw ExitCode(125)

@@ -89,7 +89,7 @@ struct ChrootCommand: ParsableCommand {
             try execute(narrator: narrator)
         } catch let error as SyscallError where error.call == "execve" {
             Terminal.reportError(tool: "sb-chroot", error)
-            throw ExitCode(error.errno == .noSuchFileOrDirectory ? 127 : 126)
+            throw ExitCode(error.commandExitStatus)
         } catch {
             Terminal.reportError(tool: "sb-chroot", error)
             throw ExitCode(125)

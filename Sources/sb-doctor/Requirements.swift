@@ -48,8 +48,18 @@ enum Requirements {
             ? .ok("\(kind.rawValue) namespaces (/proc/self/ns/\(kind.rawValue))")
             : .missing(
                 "no \(kind.rawValue) namespaces in this kernel (\(facts.kernel.release))",
-                fix: "needs Linux \(since)+ built with CONFIG_\(kind == .mnt ? "" : kind.rawValue.uppercased() + "_")NS"
-            )
+                fix: "needs Linux \(since)+ built with \(kernelOption(kind))")
+    }
+
+    /// The kernel build option behind a namespace kind. Mount and cgroup
+    /// namespaces have no option of their own (there is no CONFIG_MNT_NS):
+    /// name the umbrella CONFIG_NAMESPACES and CONFIG_CGROUPS instead.
+    static func kernelOption(_ kind: Namespace) -> String {
+        switch kind {
+        case .mnt: "CONFIG_NAMESPACES"
+        case .cgroup: "CONFIG_CGROUPS"
+        default: "CONFIG_\(kind.rawValue.uppercased())_NS"
+        }
     }
 
     static func container(_ facts: HostFacts) -> Finding? {

@@ -68,7 +68,7 @@ struct RunCommand: ParsableCommand {
             try execute(narrator: narrator)
         } catch let error as SyscallError where error.call == "execve" {
             Terminal.reportError(tool: "sb-mount", error)
-            throw ExitCode(error.errno == .noSuchFileOrDirectory ? 127 : 126)
+            throw ExitCode(error.commandExitStatus)
         } catch {
             Terminal.reportError(tool: "sb-mount", error)
             throw ExitCode(125)
@@ -132,10 +132,7 @@ struct RunCommand: ParsableCommand {
     /// Runs the command; path lookup happens in the new root.
     func execute(narrator: Narrator) throws {
         let argv = command.isEmpty ? ["/bin/sh"] : command
-        let searchPath = Sys.getenv("PATH") ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-        guard let path = Sys.resolveExecutable(argv[0], searchPath: searchPath) else {
-            throw SyscallError(call: "execve", path: argv[0], errno: .noSuchFileOrDirectory)
-        }
+        let path = try Sys.resolveCommand(argv[0])
         narrator.record(call: Narrator.execveCall(path, argv), result: "…")
         narrator.emitRecord()
         try Sys.execve(path, arguments: argv, environment: Sys.environment())

@@ -45,10 +45,8 @@ struct OverlayMount: ParsableCommand {
     func run() throws {
         let narrator = output.narrator()
         let argv = command.isEmpty ? ["/bin/sh"] : command
-        guard let path = Sys.resolveExecutable(argv[0], searchPath: Sys.getenv("PATH")) else {
-            throw fail(SyscallError(call: "execve", path: argv[0], errno: .noSuchFileOrDirectory))
-        }
         do {
+            let path = try Sys.resolveCommand(argv[0])  // before any mount: a typo changes nothing
             let layers = OverlayLayers(
                 lower: lowers.split(separator: ":", omittingEmptySubsequences: false).map(String.init),
                 upper: upper, work: work)

@@ -41,27 +41,8 @@ extension Trait where Self == ConditionTrait {
 extension CgroupsOnTheKernel {
     @Suite("sb-cgroup on the running kernel (v1/hybrid here, v2 in the VM)", .serialized)
     struct CgroupKernelTests {
-        /// A bounded fork loop: at most 200 forks, children sleep 2 s; prints "forked N refused M".
-        static let forkLoop = [
-            "/usr/bin/python3", "-c",
-            """
-            import os, time
-            made, refused = [], 0
-            for i in range(200):
-                try:
-                    pid = os.fork()
-                except OSError:
-                    refused += 1
-                    continue
-                if pid == 0:
-                    time.sleep(2)
-                    os._exit(0)
-                made.append(pid)
-            print("forked", len(made), "refused", refused, flush=True)
-            for pid in made:
-                os.waitpid(pid, 0)
-            """,
-        ]
+        /// The handout's bounded fork loop (Labs/08-cgroups/forkloop.py): prints "forked N refused M".
+        static let forkLoop = ["/usr/bin/python3", Built.repository + "/Labs/08-cgroups/forkloop.py"]
 
         /// The number after `key=` in sb-cgroup's stats line.
         func stat(_ key: String, in text: String) -> Int? {

@@ -65,19 +65,15 @@ struct TimeNSCommand: ParsableCommand {
                 fd: 2)
             throw ExitCode(125)
         }
-        guard let path = Sys.resolveExecutable(argv[0], searchPath: Sys.getenv("PATH")) else {
-            Terminal.reportError(
-                tool: "sb-timens", SyscallError(call: "execve", path: argv[0], errno: .noSuchFileOrDirectory))
-            throw ExitCode(127)
-        }
         do {
+            let path = try Sys.resolveCommand(argv[0])  // before unshare: a typo changes nothing
             let status = try runShifted(path: path, argv: argv, narrator: narrator)
             if status.shellCode != 0 { throw ExitCode(status.shellCode) }
         } catch let exit as ExitCode {
             throw exit
         } catch let error as SyscallError where error.call == "execve" {
             Terminal.reportError(tool: "sb-timens", error)
-            throw ExitCode(error.errno == .noSuchFileOrDirectory ? 127 : 126)
+            throw ExitCode(error.commandExitStatus)
         } catch {
             Terminal.reportError(tool: "sb-timens", error)
             throw ExitCode(125)

@@ -55,20 +55,16 @@ struct IPCCommand: ParsableCommand {
     func run() throws {
         let narrator = Narrator(tool: "sb-ipc", mode: .from(quiet: quiet, json: json))
         let argv = command.isEmpty ? ["/bin/sh"] : command
-        guard let path = Sys.resolveExecutable(argv[0], searchPath: Sys.getenv("PATH")) else {
-            Terminal.reportError(
-                tool: "sb-ipc", SyscallError(call: "execve", path: argv[0], errno: .noSuchFileOrDirectory))
-            throw ExitCode(127)
-        }
         let demo = IPCDemo(narrator: narrator)
         do {
+            let path = try Sys.resolveCommand(argv[0])  // before any IPC object exists
             try demo.run()
             narrator.record(call: Narrator.execveCall(path, argv), result: "…")
             narrator.emitRecord()
             try Sys.execve(path, arguments: argv, environment: Sys.environment())
         } catch let error as SyscallError where error.call == "execve" {
             Terminal.reportError(tool: "sb-ipc", error)
-            throw ExitCode(error.errno == .noSuchFileOrDirectory ? 127 : 126)
+            throw ExitCode(error.commandExitStatus)
         } catch {
             demo.cleanUpAfterFailure()
             Terminal.reportError(tool: "sb-ipc", error)

@@ -64,12 +64,8 @@ struct UTSCommand: ParsableCommand {
     func run() throws {
         let narrator = Narrator(tool: "sb-uts", mode: .from(quiet: quiet, json: json))
         let argv = command.isEmpty ? ["/bin/sh"] : command
-        guard let path = Sys.resolveExecutable(argv[0], searchPath: Sys.getenv("PATH")) else {
-            Terminal.reportError(
-                tool: "sb-uts", SyscallError(call: "execve", path: argv[0], errno: .noSuchFileOrDirectory))
-            throw ExitCode(127)
-        }
         do {
+            let path = try Sys.resolveCommand(argv[0])
             // What the world looks like before we change anything.
             let outside = (hostname: Sys.hostname(), uts: try NamespaceID.of(.uts))
             narrator.fact("method", .string(method.rawValue))
@@ -79,7 +75,7 @@ struct UTSCommand: ParsableCommand {
             }
         } catch let error as SyscallError where error.call == "execve" {
             Terminal.reportError(tool: "sb-uts", error)
-            throw ExitCode(error.errno == .noSuchFileOrDirectory ? 127 : 126)
+            throw ExitCode(error.commandExitStatus)
         } catch let exit as ExitCode {
             throw exit
         } catch {

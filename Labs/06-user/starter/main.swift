@@ -98,16 +98,12 @@ struct UserCommand: ParsableCommand {
         }
         let narrator = Narrator(tool: "sb-user", mode: .from(quiet: quiet, json: json))
         let argv = command.isEmpty ? try tourCommand() : command
-        guard let path = Sys.resolveExecutable(argv[0], searchPath: Sys.getenv("PATH")) else {
-            Terminal.reportError(
-                tool: "sb-user", SyscallError(call: "execve", path: argv[0], errno: .noSuchFileOrDirectory))
-            throw ExitCode(127)
-        }
         do {
+            let path = try Sys.resolveCommand(argv[0])  // before clone: a typo changes nothing
             try runInUserNamespace(path: path, argv: argv, narrator: narrator)
         } catch let error as SyscallError where error.call == "execve" {
             Terminal.reportError(tool: "sb-user", error)
-            throw ExitCode(error.errno == .noSuchFileOrDirectory ? 127 : 126)
+            throw ExitCode(error.commandExitStatus)
         } catch let exit as ExitCode {
             throw exit
         } catch {

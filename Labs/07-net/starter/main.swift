@@ -78,7 +78,7 @@ struct NetCommand: ParsableCommand {
             }
         } catch let error as SyscallError where error.call == "execve" {
             Terminal.reportError(tool: "sb-net", error)
-            throw ExitCode(error.errno == .noSuchFileOrDirectory ? 127 : 126)
+            throw ExitCode(error.commandExitStatus)
         } catch let exit as ExitCode {
             throw exit
         } catch {
@@ -89,9 +89,7 @@ struct NetCommand: ParsableCommand {
 
     /// Clones the command into a new network namespace, wires it, lets it run, cleans up.
     func runVeth(argv: [String], ip: IPTool, narrator: Narrator) throws {
-        guard let path = Sys.resolveExecutable(argv[0], searchPath: Sys.getenv("PATH")) else {
-            throw SyscallError(call: "execve", path: argv[0], errno: .noSuchFileOrDirectory)
-        }
+        let path = try Sys.resolveCommand(argv[0])
         Signals.forwardToChild()
         try Leftovers.sweep(ip: ip)
         let subnet = try Subnet.pick(for: getpid(), inUse: ip.quietly(["-o", "-4", "addr", "show"]))

@@ -87,7 +87,7 @@ struct Run: ParsableCommand {
         } catch {
             guard error.call == "execve" else { throw error }
             Terminal.reportError(tool: "sb-cgroup", error)
-            throw ExitCode(error.errno == .noSuchFileOrDirectory ? 127 : 126)
+            throw ExitCode(error.commandExitStatus)
         }
         let status = try Sys.waitpid(child.pid)
         runningChild = 0

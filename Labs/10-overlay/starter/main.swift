@@ -75,7 +75,7 @@ func fail(_ error: Error) -> ExitCode {
     if let exit = error as? ExitCode { return exit }
     Terminal.reportError(tool: "sb-overlay", error)
     if let error = error as? SyscallError, error.call == "execve" {
-        return ExitCode(error.errno == .noSuchFileOrDirectory ? 127 : 126)
+        return ExitCode(error.commandExitStatus)
     }
     return ExitCode(125)
 }

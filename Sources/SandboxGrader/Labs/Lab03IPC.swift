@@ -43,10 +43,7 @@ enum Lab03IPC {
         let (inode, _) = try Probe.inspect(run.child, timeout: context.timeout, skipLines: 0) { pid, _ in
             try NamespaceID.of(pid: "\(pid)", .ipc)
         }
-        guard inode != run.startingNamespace else {
-            return .fail("/proc/PID/ns/ipc is \(inode), the namespace the program started in")
-        }
-        return .pass("\(inode), started in \(run.startingNamespace)")
+        return .newNamespace(inode, startedIn: run.startingNamespace, .ipc)
     }
 
     static let outsideInvisible = Check(

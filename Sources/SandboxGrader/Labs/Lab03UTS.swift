@@ -50,10 +50,7 @@ enum Lab03 {
         let (inode, _) = try Probe.inspect(run.child, timeout: context.timeout, skipLines: 0) { pid, _ in
             try NamespaceID.of(pid: "\(pid)", .uts)
         }
-        guard inode != run.startingNamespace else {
-            return .fail("/proc/PID/ns/uts is \(inode), the namespace the program started in")
-        }
-        return .pass("\(inode), started in \(run.startingNamespace)")
+        return .newNamespace(inode, startedIn: run.startingNamespace, .uts)
     }
 
     static let startingUnchanged = Check(

@@ -56,10 +56,7 @@ enum Lab05 {
         let (inode, run, _) = try whileRunning(context, ["run", "--quiet", context.rootfs]) { pid, _ in
             try NamespaceID.of(pid: "\(pid)", .mnt)
         }
-        guard inode != run.startingNamespace else {
-            return .fail("/proc/PID/ns/mnt is \(inode), the namespace the program started in")
-        }
-        return .pass("\(inode), started in \(run.startingNamespace)")
+        return .newNamespace(inode, startedIn: run.startingNamespace, .mnt)
     }
 
     static let pivotRoot = Check(

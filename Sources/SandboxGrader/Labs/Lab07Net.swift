@@ -47,10 +47,7 @@ enum Lab07 {
     ) { context in
         let run = try ContainedNetRun(Probe(context: context), ["--quiet", "veth", "--"] + Probe.waitingPayload)
         let (inode, _) = try run.inspect(timeout: context.timeout) { pid in try NamespaceID.of(pid: "\(pid)", .net) }
-        guard inode != run.startingNamespace else {
-            return .fail("/proc/PID/ns/net is \(inode), the namespace the program started in")
-        }
-        return .pass("\(inode), started in \(run.startingNamespace)")
+        return .newNamespace(inode, startedIn: run.startingNamespace, .net)
     }
 
     static let interfaces = Check(
@@ -59,8 +56,7 @@ enum Lab07 {
         hint: "inside the namespace there should be lo and the veth end, nothing else: create the pair with"
             + " `ip link add HOST type veth peer name eth0 netns PID` (or move the end with `ip link set END netns PID`)."
     ) { context in
-        let run = try ContainedNetRun(Probe(context: context), ["--quiet", "veth", "--"] + Probe.waitingPayload)
-        let (links, _) = try run.inspect(timeout: context.timeout) { pid in try NetView.links(of: pid) }
+        let links = try linksInside(context)
         let others = links.filter { $0.name != "lo" }
         guard links.contains(where: { $0.name == "lo" }), others.count == 1, others[0].isVeth else {
             return .fail("inside: \(links.map(\.description).joined(separator: ", "))")
@@ -74,12 +70,17 @@ enum Lab07 {
         hint: "a new network namespace's lo is down: even 127.0.0.1 does not work until `ip link set lo up`"
             + " runs inside the namespace."
     ) { context in
-        let run = try ContainedNetRun(Probe(context: context), ["--quiet", "veth", "--"] + Probe.waitingPayload)
-        let (links, _) = try run.inspect(timeout: context.timeout) { pid in try NetView.links(of: pid) }
+        let links = try linksInside(context)
         guard let lo = links.first(where: { $0.name == "lo" }), lo.isUp else {
             return .fail("inside: \(links.map(\.description).joined(separator: ", "))")
         }
         return .pass("lo UP")
+    }
+
+    /// The links in the command's namespace, seen while it waits.
+    static func linksInside(_ context: GradeContext) throws -> [NetView.Link] {
+        let run = try ContainedNetRun(Probe(context: context), ["--quiet", "veth", "--"] + Probe.waitingPayload)
+        return try run.inspect(timeout: context.timeout) { pid in try NetView.links(of: pid) }.value
     }
 
     static let json = Check(

@@ -55,10 +55,7 @@ enum Lab10 {
             let (inode, _) = try Probe.inspect(run.child, timeout: context.timeout, skipLines: 0) { pid, _ in
                 try NamespaceID.of(pid: "\(pid)", .mnt)
             }
-            guard inode != run.startingNamespace else {
-                return .fail("/proc/PID/ns/mnt is \(inode), the namespace the program started in")
-            }
-            return .pass("\(inode), started in \(run.startingNamespace)")
+            return .newNamespace(inode, startedIn: run.startingNamespace, .mnt)
         }
     }
 
