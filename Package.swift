@@ -23,10 +23,12 @@ let package = Package(
         .executable(name: "sb-init", targets: ["sb-init"]),
         .executable(name: "sb-cgroup", targets: ["sb-cgroup"]),
         .executable(name: "sb-overlay", targets: ["sb-overlay"]),
+        .executable(name: "sb-image", targets: ["sb-image"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-system", from: "1.4.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
     ],
     targets: [
         // C shim: only what Swift's Glibc module cannot reach. No logic.
@@ -44,6 +46,10 @@ let package = Package(
         .target(name: "SandboxMounts", dependencies: ["SandboxCore", "CSandbox"]),
         .target(name: "SandboxSecurity", dependencies: ["SandboxCore", "CCap"]),
         .target(name: "SandboxCgroups", dependencies: ["SandboxCore", "CSandbox"]),
+        .target(
+            name: "SandboxImage",
+            dependencies: ["SandboxCore", "CSandbox", "CArchive", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         .target(name: "SandboxGrader", dependencies: ["SandboxCore", "SandboxNamespaces", "SandboxCgroups"]),
 
         .executableTarget(
@@ -151,6 +157,13 @@ let package = Package(
             name: "sb-cgroup",
             dependencies: [
                 "SandboxCore", "SandboxCgroups", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "sb-image",
+            dependencies: [
+                "SandboxCore", "SandboxImage", "SandboxMounts", "SandboxNamespaces",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         // PID 1 inside new namespaces: no ArgumentParser, no Foundation, starts in microseconds.

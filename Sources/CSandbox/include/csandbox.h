@@ -77,6 +77,23 @@ ssize_t cs_lgetxattr(const char *path, const char *name, void *value, size_t siz
 int cs_lsetxattr(const char *path, const char *name, const void *value, size_t size, int flags);
 ssize_t cs_llistxattr(const char *path, char *list, size_t size);
 
+// MARK: Writing files inside a directory tree (the image layer applier)
+/// openat2(2) with RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS: opens `path`
+/// relative to `root_fd` as if `root_fd` were "/", so neither "..", an
+/// absolute path nor a symlink (absolute or relative) can leave the tree.
+/// No glibc wrapper exists (kernel 5.6+). Returns an fd or -1 (ENOSYS before 5.6).
+int cs_openat2_in_root(int root_fd, const char *path, int flags, unsigned int mode);
+/// mknodat(2) with the device number built from major and minor (makedev is a macro).
+int cs_mknodat(int dirfd, const char *name, unsigned int mode, unsigned int major, unsigned int minor);
+/// The major and minor numbers of a dev_t (major()/minor() are macros).
+unsigned int cs_major(unsigned long long dev);
+unsigned int cs_minor(unsigned long long dev);
+ssize_t cs_fgetxattr(int fd, const char *name, void *value, size_t size);
+int cs_fsetxattr(int fd, const char *name, const void *value, size_t size, int flags);
+ssize_t cs_flistxattr(int fd, char *list, size_t size);
+/// fcntl(F_SETPIPE_SZ): fcntl is variadic. Returns the new size or -1.
+int cs_set_pipe_size(int fd, int size);
+
 // MARK: Namespace ioctls (ioctl_ns(2)) — the NS_GET_* numbers are macros
 /// Returns the CLONE_NEW* type of the namespace `fd` refers to, or -1.
 int cs_ns_get_nstype(int fd);

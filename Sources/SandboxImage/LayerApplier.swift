@@ -1,0 +1,215 @@
+import CSandbox
+import SandboxCore
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Applies layers to a root directory, one tar entry at a time, deciding every write itself.
+///
+/// libarchive only *reads*; nothing is extracted by libarchive. For each
+/// entry the planner gives a `RelativePath` (no "..", checked again by its
+/// type), the parent is opened inside the root (`RootDirectory`), and the last
+/// component is created with *at() calls that never follow a symlink. The
+/// order of metadata calls matters: chown before chmod (chown clears setuid
+/// and setgid), and directory modes and times are set after the layer's last
+/// entry, children first, so writing a child neither fails in a read-only
+/// directory nor moves its parent's mtime.
+public final class LayerApplier {
+    public let root: RootDirectory
+    public let mode: ApplyMode
+    public let limits: ApplyLimits
+    /// Root may chown, make device nodes and set trusted.* and security.* xattrs.
+    public let privileged: Bool
+    private let planner: EntryPlanner
+    private var totalBytes: Int64 = 0
+
+    /// Per layer: paths this layer wrote (whiteouts and opaque markers hide only
+    /// what lower layers made, image-spec layer.md) and directories to finish.
+    private var written = Set<RelativePath>()
+    private var directories: [(path: RelativePath, entry: LayerEntry)] = []
+    private var report = LayerReport(index: 0)
+    private var ownershipNoted = false
+
+    public init(
+        root: RootDirectory, mode: ApplyMode, planner: @escaping EntryPlanner,
+        limits: ApplyLimits = ApplyLimits(), privileged: Bool = geteuid() == 0
+    ) {
+        self.root = root
+        self.mode = mode
+        self.planner = planner
+        self.limits = limits
+        self.privileged = privileged
+    }
+
+    /// Applies every entry of `reader`, then checks its digests.
+    /// `progress` is called now and then with (bytes read, blob size).
+    public func apply(_ reader: LayerReader, progress: ((Int64, Int64) -> Void)? = nil) throws -> LayerReport {
+        written.removeAll(keepingCapacity: true)
+        directories.removeAll()
+        report = LayerReport(index: reader.source.index)
+        while let entry = try reader.next() {
+            report.entries += 1
+            if report.entries > limits.maxEntries { throw LayerError.tooManyEntries(limit: limits.maxEntries) }
+            try apply(entry, from: reader)
+            if report.entries % 256 == 0, let progress { progress(reader.progress.done, reader.progress.total) }
+        }
+        try finishDirectories()
+        report.digests = try reader.finish()
+        progress?(reader.progress.done, reader.progress.total)
+        return report
+    }
+
+    private func apply(_ entry: LayerEntry, from reader: LayerReader) throws {
+        switch try planner(entry.name) {
+        case .ignore(let reason):
+            report.skipped.append("\(entry.name): \(reason)")
+        case .whiteout(let path):
+            report.whiteouts += 1
+            try whiteout(path, entry: entry.name)
+        case .opaque(let path):
+            report.opaques += 1
+            try opaque(path, entry: entry.name)
+        case .write(let path):
+            try write(entry, at: path, from: reader)
+            markWritten(path)
+        }
+    }
+
+    private func markWritten(_ path: RelativePath) {
+        var path = path
+        while written.insert(path).inserted && !path.isRoot { path = path.parent }
+    }
+
+    // Accessors for the extension in LayerApplier+Metadata.swift.
+    func writtenThisLayer(_ path: RelativePath) -> Bool { written.contains(path) }
+    func markWrittenPath(_ path: RelativePath) { markWritten(path) }
+    func pendingDirectories() -> [(path: RelativePath, entry: LayerEntry)] { directories }
+    func noteSkipped(_ text: String) { report.skipped.append(text) }
+    func noteOwnershipSkipped(_ entry: LayerEntry) {
+        if !ownershipNoted {
+            ownershipNoted = true
+            report.skipped.append("ownership not kept: not root, so every file is owned by uid \(geteuid())")
+        }
+    }
+
+    // MARK: Writing one entry
+
+    private func write(_ entry: LayerEntry, at path: RelativePath, from reader: LayerReader) throws {
+        if path.isRoot {
+            guard entry.kind == .directory else { throw LayerError.replacesRoot(entry.name, type: entry.kind.rawValue) }
+            directories.append((path, entry))
+            return
+        }
+        let parent = try root.directory(path.parent, create: true, entry: entry.name)
+        let existing = try root.status(path.name, in: parent)
+        let existingIsDirectory = existing.map { ($0.st_mode & S_IFMT) == S_IFDIR } ?? false
+        if entry.kind == .directory && existingIsDirectory {
+            try setOwner(entry, name: path.name, in: parent)
+            directories.append((path, entry))
+            return
+        }
+        if existing != nil {
+            try root.remove(path.name, in: parent)
+        }
+        // remove() may have dropped the cached fd; ask again (cheap when cached).
+        let directory = try root.directory(path.parent, create: true, entry: entry.name)
+        try create(entry, at: path, in: directory, from: reader)
+    }
+
+    private func create(_ entry: LayerEntry, at path: RelativePath, in directory: Int32, from reader: LayerReader)
+        throws
+    {
+        let name = path.name
+        switch entry.kind {
+        case .file:
+            try createFile(entry, name: name, in: directory, from: reader)
+        case .directory:
+            try check("mkdirat", path: path.description) { mkdirat(directory, name, 0o700) }
+            try setOwner(entry, name: name, in: directory)
+            directories.append((path, entry))
+            report.directories += 1
+        case .symlink:
+            try check("symlinkat", path: path.description) { symlinkat(entry.linkTarget ?? "", directory, name) }
+            try setOwner(entry, name: name, in: directory)
+            try setTimes(entry, name: name, in: directory)
+            report.symlinks += 1
+        case .hardlink:
+            try link(entry, at: path, in: directory)
+        case .fifo, .characterDevice, .blockDevice:
+            try createNode(entry, at: path, in: directory)
+        case .socket, .unknown:
+            throw LayerError.unsupportedType(entry.name, type: entry.kind.rawValue)
+        }
+    }
+
+    private func createFile(_ entry: LayerEntry, name: String, in directory: Int32, from reader: LayerReader) throws {
+        totalBytes += entry.size
+        if totalBytes > limits.maxBytes { throw LayerError.tooLarge(limit: limits.maxBytes) }
+        let fd = try check("openat(O_CREAT|O_EXCL|O_NOFOLLOW)", path: entry.name) {
+            openat(directory, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        }
+        defer { close(fd) }
+        try reader.copyData(to: fd, size: entry.size)
+        if privileged {
+            try check("fchown", path: entry.name) { fchown(fd, entry.uid, entry.gid) }
+        }
+        try check("fchmod", path: entry.name) { fchmod(fd, mode_t(entry.mode)) }
+        setXattrs(entry) { cs_fsetxattr(fd, $0, $1, $2, 0) }
+        let times = [entry.accessed ?? entry.modified, entry.modified]
+        try check("futimens", path: entry.name) { futimens(fd, times) }
+        report.files += 1
+        report.bytes += entry.size
+    }
+
+    private func link(_ entry: LayerEntry, at path: RelativePath, in directory: Int32) throws {
+        let targetName = entry.linkTarget ?? ""
+        let target: RelativePath
+        do {
+            guard case .write(let planned) = try planner(targetName), !planned.isRoot else {
+                throw LayerError.hardlinkOutsideRoot(entry.name, target: targetName)
+            }
+            target = planned
+        } catch LayerError.pathEscapesRoot {
+            throw LayerError.hardlinkOutsideRoot(entry.name, target: targetName)
+        }
+        if target == path { return }
+        if mode == .overlay && !written.contains(target) {
+            throw LayerError.hardlinkAcrossLayers(entry.name, target: targetName)
+        }
+        let targetDirectory: Int32
+        do {
+            targetDirectory = try root.openDirectory(target.parent, entry: entry.name)
+        } catch let error as SyscallError where error.errno.rawValue == ENOENT {
+            throw LayerError.hardlinkTargetMissing(entry.name, target: targetName)
+        }
+        defer { close(targetDirectory) }
+        if linkat(targetDirectory, target.name, directory, path.name, 0) != 0 {
+            let code = errno
+            if code == ENOENT { throw LayerError.hardlinkTargetMissing(entry.name, target: targetName) }
+            throw SyscallError(call: "linkat", path: entry.name, errno: .init(rawValue: code))
+        }
+        report.hardlinks += 1
+    }
+
+    private func createNode(_ entry: LayerEntry, at path: RelativePath, in directory: Int32) throws {
+        let type: UInt32
+        switch entry.kind {
+        case .characterDevice: type = S_IFCHR
+        case .blockDevice: type = S_IFBLK
+        default: type = S_IFIFO
+        }
+        if type != S_IFIFO && !privileged {
+            report.skipped.append(
+                "\(entry.name): device \(entry.deviceMajor):\(entry.deviceMinor) not made (needs root)")
+            return
+        }
+        try check("mknodat", path: entry.name) {
+            cs_mknodat(directory, path.name, type | 0o600, entry.deviceMajor, entry.deviceMinor)
+        }
+        try setOwner(entry, name: path.name, in: directory)
+        try check("fchmodat", path: entry.name) { fchmodat(directory, path.name, mode_t(entry.mode), 0) }
+        try setTimes(entry, name: path.name, in: directory)
+        report.others += 1
+    }
+}

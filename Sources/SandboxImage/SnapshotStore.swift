@@ -1,0 +1,93 @@
+import SandboxCore
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Unpacked layers, one directory each, named by the layer's uncompressed digest.
+///
+///     STORE/snapshots/sha256/<diff_id>/    one layer in overlay form: an overlayfs lowerdir
+///     STORE/snapshots/.building-XXXXXX/    a snapshot being made (renamed into place when complete)
+///     STORE/containers/<name>/upper, work  a container's writable layer
+///
+/// A layer is unpacked once: a second container from the same image, or an
+/// image sharing its base layers, finds the snapshots there and only mounts
+/// them (the idea of containerd's overlayfs snapshotter). The name is the
+/// diff_id the applier checked while unpacking, so a snapshot's name is a
+/// promise about its content; a snapshot whose layer failed its digest is
+/// never renamed into place.
+public struct SnapshotStore: Sendable {
+    public let path: String
+
+    /// Opens (and creates, mode 0700) a store directory.
+    public init(path: String) throws {
+        self.path = path
+        for directory in [path, path + "/snapshots", path + "/snapshots/sha256", path + "/containers"]
+        where !Sys.exists(directory) {
+            try Sys.mkdir(directory, mode: 0o700)
+        }
+    }
+
+    /// The directory of a layer's snapshot.
+    public func snapshot(_ diffID: Digest) -> String { path + "/snapshots/sha256/" + diffID.hex }
+
+    /// True if the layer is already unpacked.
+    public func has(_ diffID: Digest) -> Bool { Sys.exists(snapshot(diffID)) }
+
+    /// Unpacks `layer` into its snapshot unless it is there; returns nil when
+    /// it was (nothing read), else what applying it did.
+    public func prepare(
+        _ layer: LayerSource, planner: @escaping EntryPlanner, limits: ApplyLimits,
+        progress: ((Int64, Int64) -> Void)? = nil
+    ) throws -> LayerReport? {
+        guard let diffID = layer.diffID else {
+            throw ImageError.unreadableLayer(index: layer.index, reason: "no diff_id to name its snapshot by")
+        }
+        if has(diffID) { return nil }
+        var template = Array((path + "/snapshots/.building-XXXXXX").utf8CString)
+        guard let made = mkdtemp(&template) else {
+            throw SyscallError(call: "mkdtemp", path: path + "/snapshots", errno: .init(rawValue: errno))
+        }
+        let building = String(cString: made)
+        do {
+            // The root's mode shows through overlay as the container's "/" if
+            // no layer says otherwise: 0755, not mkdtemp's 0700.
+            try check("chmod", path: building) { chmod(building, 0o755) }
+            let root = try RootDirectory(path: building)
+            let applier = LayerApplier(root: root, mode: .overlay, planner: planner, limits: limits)
+            let report = try applier.apply(try LayerReader(layer), progress: progress)
+            try check("rename", path: building) { rename(building, snapshot(diffID)) }
+            return report
+        } catch {
+            ArchiveCopy.removeTree(building)
+            throw error
+        }
+    }
+
+    /// A container's writable layer: `upper` and `work`, made empty.
+    public func containerDirectories(_ name: String) throws -> (upper: String, work: String) {
+        guard !name.isEmpty, !name.contains("/"), name != ".", name != ".." else {
+            throw ImageError.notAnImage(name, reason: "a container name must be one file name")
+        }
+        let base = path + "/containers/" + name
+        if Sys.exists(base) { throw SyscallError(call: "mkdir", path: base, errno: .init(rawValue: EEXIST)) }
+        try Sys.mkdir(base, mode: 0o700)
+        try Sys.mkdir(base + "/upper", mode: 0o755)
+        try Sys.mkdir(base + "/work", mode: 0o700)
+        return (base + "/upper", base + "/work")
+    }
+
+    /// Removes a container's writable layer.
+    public func removeContainer(_ name: String) {
+        guard !name.isEmpty, !name.contains("/"), name != ".", name != ".." else { return }
+        ArchiveCopy.removeTree(path + "/containers/" + name)
+    }
+
+    /// Snapshots on disk, by diff_id.
+    public func snapshots() -> [Digest] {
+        guard let root = try? RootDirectory(path: path + "/snapshots/sha256"),
+            let names = try? RootDirectory.names(in: root.fd)
+        else { return [] }
+        return names.compactMap { try? Digest(parsing: "sha256:" + $0) }.sorted()
+    }
+}
