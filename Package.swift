@@ -37,6 +37,7 @@ let package = Package(
         // which Debian package to suggest when one is missing.
         .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
         .systemLibrary(name: "CCap", pkgConfig: "libcap", providers: [.apt(["libcap-dev"])]),
+        .systemLibrary(name: "CIsal", pkgConfig: "libisal", providers: [.apt(["libisal-dev"])]),
 
         .target(
             name: "SandboxCore",
@@ -48,7 +49,9 @@ let package = Package(
         .target(name: "SandboxCgroups", dependencies: ["SandboxCore", "CSandbox"]),
         .target(
             name: "SandboxImage",
-            dependencies: ["SandboxCore", "CSandbox", "CArchive", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: [
+                "SandboxCore", "CSandbox", "CArchive", "CIsal", .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         .target(name: "SandboxGrader", dependencies: ["SandboxCore", "SandboxNamespaces", "SandboxCgroups"]),
 
