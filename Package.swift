@@ -53,7 +53,9 @@ let package = Package(
                 "SandboxCore", "CSandbox", "CArchive", "CIsal", .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
-        .target(name: "SandboxGrader", dependencies: ["SandboxCore", "SandboxNamespaces", "SandboxCgroups"]),
+        .target(
+            name: "SandboxGrader", dependencies: ["SandboxCore", "SandboxNamespaces", "SandboxCgroups", "SandboxImage"]
+        ),
 
         .executableTarget(
             name: "sb-doctor",
@@ -229,6 +231,12 @@ let package = Package(
                 "SandboxCore", "SandboxNamespaces", "SandboxMounts", "CSandbox",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ], path: "Labs/10-overlay/starter"),
+        .executableTarget(
+            name: "lab11-starter",
+            dependencies: [
+                "SandboxCore", "SandboxImage", "SandboxMounts", "SandboxNamespaces",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ], path: "Labs/11-image/starter"),
 
         .testTarget(name: "SandboxCoreTests", dependencies: ["SandboxCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SandboxGraderTests", dependencies: ["SandboxGrader"]),

@@ -39,7 +39,11 @@ public final class ImageLayout {
     /// Opens a layout directory or an archive file, telling which by what it holds.
     public static func open(_ path: String) throws -> ImageLayout {
         var info = stat()
-        try check("stat", path: path) { stat(path, &info) }
+        guard stat(path, &info) == 0 else {
+            let code = errno
+            if code == ENOENT { throw ImageError.notAnImage(path, reason: "there is no such file or directory") }
+            throw SyscallError(call: "stat", path: path, errno: .init(rawValue: code))
+        }
         if (info.st_mode & S_IFMT) == S_IFDIR {
             guard Sys.exists(path + "/oci-layout") else {
                 throw ImageError.notAnImage(path, reason: "a directory without an oci-layout file")

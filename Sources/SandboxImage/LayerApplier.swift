@@ -30,6 +30,12 @@ public final class LayerApplier {
     private var directories: [(path: RelativePath, entry: LayerEntry)] = []
     private var report = LayerReport(index: 0)
     private var ownershipNoted = false
+    /// The process's umask, read once: the bits openat's mode loses.
+    private let creationMask: UInt32 = {
+        let mask = umask(0o022)
+        umask(mask)
+        return UInt32(mask)
+    }()
 
     public init(
         root: RootDirectory, mode: ApplyMode, planner: @escaping EntryPlanner,
@@ -102,17 +108,21 @@ public final class LayerApplier {
             return
         }
         let parent = try root.directory(path.parent, create: true, entry: entry.name)
-        let existing = try root.status(path.name, in: parent)
-        let existingIsDirectory = existing.map { ($0.st_mode & S_IFMT) == S_IFDIR } ?? false
-        if entry.kind == .directory && existingIsDirectory {
-            try setOwner(entry, name: path.name, in: parent)
-            directories.append((path, entry))
+        // Create first and look only when the name is taken (EEXIST): most
+        // entries are new, and this saves an fstatat for each of them.
+        do {
+            try create(entry, at: path, in: parent, from: reader)
             return
-        }
-        if existing != nil {
+        } catch let error as SyscallError where error.errno.rawValue == EEXIST {
+            let existing = try root.status(path.name, in: parent)
+            if entry.kind == .directory, let existing, (existing.st_mode & S_IFMT) == S_IFDIR {
+                try setOwner(entry, name: path.name, in: parent)
+                directories.append((path, entry))
+                return
+            }
             try root.remove(path.name, in: parent)
         }
-        // remove() may have dropped the cached fd; ask again (cheap when cached).
+        // remove() dropped the cached fd; ask again.
         let directory = try root.directory(path.parent, create: true, entry: entry.name)
         try create(entry, at: path, in: directory, from: reader)
     }
@@ -144,17 +154,21 @@ public final class LayerApplier {
     }
 
     private func createFile(_ entry: LayerEntry, name: String, in directory: Int32, from reader: LayerReader) throws {
-        totalBytes += entry.size
-        if totalBytes > limits.maxBytes { throw LayerError.tooLarge(limit: limits.maxBytes) }
+        if totalBytes + entry.size > limits.maxBytes { throw LayerError.tooLarge(limit: limits.maxBytes) }
+        // Created with its permission bits when umask lets them through, so
+        // only setuid/setgid/sticky files (or a restrictive umask) need fchmod.
         let fd = try check("openat(O_CREAT|O_EXCL|O_NOFOLLOW)", path: entry.name) {
-            openat(directory, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+            openat(directory, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode_t(entry.mode & 0o777))
         }
         defer { close(fd) }
+        totalBytes += entry.size
         try reader.copyData(to: fd, size: entry.size)
         if privileged {
             try check("fchown", path: entry.name) { fchown(fd, entry.uid, entry.gid) }
         }
-        try check("fchmod", path: entry.name) { fchmod(fd, mode_t(entry.mode)) }
+        if entry.mode & 0o7000 != 0 || entry.mode & creationMask != 0 {
+            try check("fchmod", path: entry.name) { fchmod(fd, mode_t(entry.mode)) }
+        }
         setXattrs(entry) { cs_fsetxattr(fd, $0, $1, $2, 0) }
         let times = [entry.accessed ?? entry.modified, entry.modified]
         try check("futimens", path: entry.name) { futimens(fd, times) }

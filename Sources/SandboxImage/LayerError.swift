@@ -15,6 +15,7 @@ public enum LayerError: Error, Equatable, CustomStringConvertible, Sendable {
     case tooManyEntries(limit: Int)
     case tooLarge(limit: Int64)
     case needsPrivilege(String, what: String)
+    case snapshotNeedsRoot
     case archive(String)
     case truncated(String)
 
@@ -53,6 +54,9 @@ public enum LayerError: Error, Equatable, CustomStringConvertible, Sendable {
             return "the image unpacks to more than \(limit) bytes (--max-bytes); refused"
         case .needsPrivilege(let name, let what):
             return "entry \"\(name)\": \(what) needs root (CAP_MKNOD / CAP_SYS_ADMIN)"
+        case .snapshotNeedsRoot:
+            return
+                "snapshots need root: owners, whiteouts (mknod 0/0) and trusted.overlay.opaque cannot be made otherwise; sb-image unpack works without root"
         case .archive(let message):
             return "the layer is not a readable tar: \(message)"
         case .truncated(let message):

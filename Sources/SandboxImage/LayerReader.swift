@@ -116,6 +116,7 @@ public final class LayerReader {
         var buffer: UnsafeRawPointer?
         var length = 0
         var offset: la_int64_t = 0
+        var end: Int64 = 0
         while true {
             let status = archive_read_data_block(archive, &buffer, &length, &offset)
             if status == ARCHIVE_EOF { break }
@@ -128,8 +129,10 @@ public final class LayerReader {
                 }
                 written += count
             }
+            end = max(end, Int64(offset) + Int64(length))
         }
-        if size > 0 { try check("ftruncate") { ftruncate(fd, off_t(size)) } }
+        // A sparse file may end in a hole: only then is the size not reached yet.
+        if size > end { try check("ftruncate") { ftruncate(fd, off_t(size)) } }
     }
 
     /// Reads the stream to its end, joins the thread and checks both digests.

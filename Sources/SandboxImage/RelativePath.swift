@@ -46,8 +46,9 @@ public struct RelativePath: Hashable, Sendable, CustomStringConvertible {
     /// `a/b/c`, or `.` for the root.
     public var description: String { isRoot ? "." : components.joined(separator: "/") }
 
-    /// This path with one more name under it (the name must already be valid).
-    public func appending(_ name: String) -> RelativePath { RelativePath(trusted: components + [name]) }
+    /// This path with one more name under it. Internal, and only for names the
+    /// kernel gave us (readdir): a name from a layer goes through `init(components:entry:)`.
+    func appending(_ name: String) -> RelativePath { RelativePath(trusted: components + [name]) }
 
     /// True if `self` is `other` or lies under it.
     public func isWithin(_ other: RelativePath) -> Bool {

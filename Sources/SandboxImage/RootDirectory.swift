@@ -104,8 +104,10 @@ public final class RootDirectory {
                 && (try? status(name, in: current)).flatMap { $0 }.map { ($0.st_mode & S_IFMT) == S_IFLNK } == true
             close(current)
             guard next >= 0 else {
+                // Without openat2, O_NOFOLLOW|O_DIRECTORY on a symlink fails with ENOTDIR (or ELOOP).
+                if !hasOpenat2 && isSymlink { throw LayerError.symlinkInPath(entry) }
                 if code == ENOTDIR { throw LayerError.parentNotDirectory(entry) }
-                if code == ELOOP { throw hasOpenat2 ? LayerError.symlinkLoop(entry) : LayerError.symlinkInPath(entry) }
+                if code == ELOOP { throw LayerError.symlinkLoop(entry) }
                 if code == ENOENT && isSymlink { throw LayerError.danglingParent(entry, component: sofar.description) }
                 throw SyscallError(call: "openat", path: sofar.description, errno: .init(rawValue: code))
             }
@@ -132,6 +134,10 @@ public final class RootDirectory {
     /// or a whole directory tree. Nothing there is not an error.
     /// The cached parent fd is dropped: it may have been inside what went.
     public func remove(_ name: String, in directory: Int32) throws(SyscallError) {
+        // "." or ".." here would empty the directory or its parent: never a name to remove.
+        guard !name.isEmpty, name != ".", name != "..", !name.contains("/") else {
+            throw SyscallError(call: "unlinkat", path: name, errno: .init(rawValue: EINVAL))
+        }
         try removeTree(name, in: directory)
         forgetCachedDirectory()
     }

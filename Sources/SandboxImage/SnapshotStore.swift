@@ -44,6 +44,9 @@ public struct SnapshotStore: Sendable {
             throw ImageError.unreadableLayer(index: layer.index, reason: "no diff_id to name its snapshot by")
         }
         if has(diffID) { return nil }
+        // Without root a snapshot would lose its owners, device nodes and whiteouts,
+        // and still carry the diff_id's name: refuse before writing anything.
+        guard geteuid() == 0 else { throw LayerError.snapshotNeedsRoot }
         var template = Array((path + "/snapshots/.building-XXXXXX").utf8CString)
         guard let made = mkdtemp(&template) else {
             throw SyscallError(call: "mkdtemp", path: path + "/snapshots", errno: .init(rawValue: errno))
@@ -56,7 +59,14 @@ public struct SnapshotStore: Sendable {
             let root = try RootDirectory(path: building)
             let applier = LayerApplier(root: root, mode: .overlay, planner: planner, limits: limits)
             let report = try applier.apply(try LayerReader(layer), progress: progress)
-            try check("rename", path: building) { rename(building, snapshot(diffID)) }
+            if rename(building, snapshot(diffID)) != 0 {
+                let code = errno
+                // Another sb-image made the same snapshot meanwhile: keep theirs.
+                guard (code == EEXIST || code == ENOTEMPTY) && has(diffID) else {
+                    throw SyscallError(call: "rename", path: building, errno: .init(rawValue: code))
+                }
+                ArchiveCopy.removeTree(building)
+            }
             return report
         } catch {
             ArchiveCopy.removeTree(building)

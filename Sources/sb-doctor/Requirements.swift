@@ -219,6 +219,16 @@ enum Requirements {
         },
         LabNeeds(number: "11", title: "OCI images") { facts in
             [
+                root(facts),
+                facts.version < KernelVersion(major: 5, minor: 6, patch: 0)
+                    ? .warning(
+                        "Linux \(facts.kernel.release) has no openat2(2): a layer entry whose path goes through a"
+                            + " symlink is refused instead of resolved inside the root",
+                        fix: "use Linux 5.6 or later for the same results as umoci and containerd")
+                    : .ok("openat2(RESOLVE_IN_ROOT): symlinks in layer paths resolve inside the root"),
+                facts.overlay
+                    ? .ok("overlayfs (sb-image snapshot and mount)")
+                    : .missing("overlayfs is not available", fix: "sudo modprobe overlay"),
                 .ok("libarchive: \(facts.libarchive)"),
                 facts.libarchiveZstd
                     ? .ok("libarchive reads zstd layers")

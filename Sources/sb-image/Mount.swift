@@ -84,7 +84,8 @@ struct MountImage: ParsableCommand {
                 try Mounts.setPropagation("/", .private)
             }
         }
-        try narrator.step(Mounts.describe(source: "overlay", target: target, type: "overlay", flags: [], data: nil)) {
+        let shown = "lowerdir=…,upperdir=…,workdir=…"  // in full below and in --json's "data"
+        try narrator.step(Mounts.describe(source: "overlay", target: target, type: "overlay", flags: [], data: shown)) {
             try layers.mount(at: target)
         }
         narrator.observe("lowerdir:", "\(layers.lower.count) snapshots, top first")

@@ -80,7 +80,8 @@ struct Unpack: ParsableCommand {
         let skipped = reports.flatMap(\.skipped)
         for line in skipped.prefix(10) { narrator.observe("skipped:", line) }
         if skipped.count > 10 { narrator.observe("skipped:", "… and \(skipped.count - 10) more") }
-        narrator.observe("result: ", "\(destination): \(reports.count) layers, digests and diff_ids verified")
+        narrator.observe(
+            "result: ", "\(destination): \(counted(reports.count, "layer")), digests and diff_ids verified")
         narrator.fact("destination", .string(destination))
         narrator.fact("layers", .array(reports.map(layerJSON)))
         narrator.fact("skipped", .array(skipped.map { .string($0) }))
@@ -94,13 +95,14 @@ struct Unpack: ParsableCommand {
     }
 }
 
-/// "1234 entries (900 files, 12 dirs, …), 3 whiteouts, 1 opaque, 45.6 MiB".
+/// "1234 entries: 900 files, 12 dirs, …, 3 whiteouts, 1 opaque, 45.6 MiB".
 func describe(_ report: LayerReport) -> String {
     var parts = [
-        "\(report.entries) entries: \(report.files) files, \(report.directories) dirs, \(report.symlinks) symlinks, \(report.hardlinks) hardlinks"
+        "\(counted(report.entries, "entry", "entries")): \(counted(report.files, "file")), \(counted(report.directories, "dir")), "
+            + "\(counted(report.symlinks, "symlink")), \(counted(report.hardlinks, "hardlink"))"
     ]
-    if report.others > 0 { parts.append("\(report.others) fifos/devices") }
-    if report.whiteouts > 0 { parts.append("\(report.whiteouts) whiteouts") }
+    if report.others > 0 { parts.append(counted(report.others, "fifo/device", "fifos/devices")) }
+    if report.whiteouts > 0 { parts.append(counted(report.whiteouts, "whiteout")) }
     if report.opaques > 0 { parts.append("\(report.opaques) opaque") }
     if let digests = report.digests {
         parts.append("\(humanBytes(digests.compressedSize)) → \(humanBytes(digests.uncompressedSize))")
@@ -122,4 +124,9 @@ func layerJSON(_ report: LayerReport) -> JSON {
         pairs.append(("uncompressed_size", .int(Int(digests.uncompressedSize))))
     }
     return .object(pairs)
+}
+
+/// "1 layer", "2 layers": a count with its noun.
+func counted(_ count: Int, _ singular: String, _ plural: String? = nil) -> String {
+    "\(count) " + (count == 1 ? singular : plural ?? singular + "s")
 }

@@ -70,12 +70,17 @@ struct ImageOptions: ParsableArguments {
             throw ValidationError("--platform \(platform): expected os/arch or os/arch/variant, e.g. linux/amd64")
         }
         let layout = try narrator.step("open \(image)") { try ImageLayout.open(image) }
-        let resolved = try narrator.step("resolve \(ref ?? "(the only image)") for \(wanted)") {
+        let resolved = try narrator.step("resolve \(ref ?? "(no --ref: latest)") for \(wanted)") {
             try layout.resolve(ref, platform: wanted)
         }
-        narrator.observe("manifest:", "\(resolved.manifestDescriptor.digest)  (\(layout.kind.rawValue))")
+        if layout.kind == .dockerArchive {
+            narrator.observe("manifest:", "manifest.json  (docker-archive: no manifest blob)")
+        } else {
+            narrator.observe("manifest:", "\(resolved.manifestDescriptor.digest)  (\(layout.kind.rawValue))")
+        }
         narrator.observe(
-            "config:  ", "\(resolved.configDigest)  \(resolved.config.platform)  \(resolved.layers.count) layers")
+            "config:  ",
+            "\(resolved.configDigest)  \(resolved.config.platform)  \(counted(resolved.layers.count, "layer"))")
         return (layout, resolved)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import SandboxCore
+import SandboxGrader
 import SandboxMounts
 import Testing
 
@@ -44,7 +45,7 @@ extension Trait where Self == ConditionTrait {
 struct ImageUnpackTests {
     @Test(
         "unpack gives umoci's tree, from every form of the image", .withImages,
-        arguments: ["fixture", "fixture-docker.tar", "fixture-oci.tar"])
+        arguments: ["fixture", "fixture-docker.tar", "fixture-oci.tar", "fixture-zstd"])
     func unpackEqualsOracle(form: String) throws {
         try withScratchDirectory { scratch in
             let destination = scratch + "/rootfs"
@@ -220,6 +221,41 @@ struct ImageSnapshotTests {
             #expect(!Sys.exists(store + "/containers/c1"), "the writable layer was not removed")
             let mountinfo = try ProcFile.read("/proc/self/mountinfo")
             #expect(!mountinfo.contains(target), "the overlay leaked into the test's mount namespace")
+        }
+    }
+}
+
+@Suite("sb-image without root")
+struct ImageRootlessTests {
+    @Test("as uid 65534: files unpacked, owners and device nodes skipped and said so", .withImages)
+    func unpackAsNobody() throws {
+        let copy = try ExecutableCopy(of: Built.path("sb-image"))
+        defer { copy.remove() }
+        try withScratchDirectory { scratch in
+            chmod(scratch, 0o755)
+            let image = scratch + "/fixture"
+            let copied = try ChildProcess.run(
+                SpawnRequest(path: "/bin/cp", arguments: ["cp", "-a", Images.fixture, image]))
+            #expect(copied.status == .exited(0))
+            let output = scratch + "/out"
+            try Sys.mkdir(output)
+            chown(output, 65534, 65534)
+            let setpriv = Sys.resolveExecutable("setpriv", searchPath: Sys.getenv("PATH")) ?? "/usr/bin/setpriv"
+            let result = try ChildProcess.run(
+                SpawnRequest(
+                    path: setpriv,
+                    arguments: [
+                        setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", copy.path, "unpack", image,
+                        output + "/rootfs",
+                    ]),
+                timeout: 60)
+            #expect(result.status == .exited(0), "\(result.stderr)")
+            #expect(Sys.exists(output + "/rootfs/etc/hostname"))
+            #expect(!Sys.exists(output + "/rootfs/devices/dev-null-copy"), "a device node was made without root")
+            #expect(result.stdout.contains("not made (needs root)"))
+            #expect(result.stdout.contains("ownership not kept"))
+            var info = stat()
+            #expect(lstat(output + "/rootfs/owners/uid-1000", &info) == 0 && info.st_uid == 65534)
         }
     }
 }

@@ -10,6 +10,7 @@ public enum Labs {
         Lab07.lab,
         Lab08.lab,
         Lab10.lab,
+        Lab11.lab,
     ]
 
     /// The lab part for "01", "1", "03-ipc" or a slug such as "01-chroot" (its main part).
