@@ -242,7 +242,9 @@ let package = Package(
         .testTarget(name: "SandboxGraderTests", dependencies: ["SandboxGrader"]),
         .testTarget(
             name: "StageTests",
-            dependencies: ["SandboxCore", "SandboxNamespaces", "SandboxMounts", "SandboxCgroups", "SandboxGrader"]
+            dependencies: [
+                "SandboxCore", "SandboxNamespaces", "SandboxMounts", "SandboxCgroups", "SandboxGrader", "SandboxImage",
+            ]
         ),
     ]
 )
