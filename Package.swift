@@ -167,7 +167,7 @@ let package = Package(
         .executableTarget(
             name: "sb-image",
             dependencies: [
-                "SandboxCore", "SandboxImage", "SandboxMounts", "SandboxNamespaces",
+                "CSandbox", "SandboxCore", "SandboxImage", "SandboxMounts", "SandboxNamespaces",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -234,7 +234,7 @@ let package = Package(
         .executableTarget(
             name: "lab11-starter",
             dependencies: [
-                "SandboxCore", "SandboxImage", "SandboxMounts", "SandboxNamespaces",
+                "CSandbox", "SandboxCore", "SandboxImage", "SandboxMounts", "SandboxNamespaces",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ], path: "Labs/11-image/starter"),
 

@@ -3,6 +3,7 @@
 #include "csandbox.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <linux/openat2.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -33,3 +34,19 @@ int cs_fsetxattr(int fd, const char *name, const void *value, size_t size, int f
 ssize_t cs_flistxattr(int fd, char *list, size_t size) { return flistxattr(fd, list, size); }
 
 int cs_set_pipe_size(int fd, int size) { return fcntl(fd, F_SETPIPE_SZ, size); }
+
+static volatile sig_atomic_t caught_signal;
+
+static void record_signal(int signal_number) { caught_signal = signal_number; }
+
+int cs_catch_interrupts(void) {
+    struct sigaction action = {0};
+    action.sa_handler = record_signal;
+    action.sa_flags = SA_RESTART;
+    sigemptyset(&action.sa_mask);
+    if (sigaction(SIGINT, &action, NULL) != 0) return -1;
+    if (sigaction(SIGTERM, &action, NULL) != 0) return -1;
+    return sigaction(SIGHUP, &action, NULL);
+}
+
+int cs_interrupted(void) { return caught_signal; }

@@ -28,6 +28,17 @@ public enum Sys {
         try check("mkdir", path: path) { Glibc.mkdir(path, mode) }
     }
 
+    /// Makes a new directory, mode 0700, named `prefix` plus six random
+    /// characters (`/tmp/sb-grade-XXXXXX`), and returns its path. Corresponds to mkdtemp(3).
+    public static func makeTemporaryDirectory(_ prefix: String) throws(SyscallError) -> String {
+        var template = Array((prefix + "XXXXXX").utf8CString)
+        guard let made = mkdtemp(&template) else {
+            let parent = prefix.lastIndex(of: "/").map { String(prefix[..<$0]) }
+            throw SyscallError(call: "mkdtemp", path: parent, errno: .init(rawValue: errno))
+        }
+        return String(cString: made)
+    }
+
     /// Removes an empty directory. Corresponds to rmdir(2).
     public static func rmdir(_ path: String) throws(SyscallError) {
         try check("rmdir", path: path) { Glibc.rmdir(path) }

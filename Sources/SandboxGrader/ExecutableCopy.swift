@@ -15,9 +15,7 @@ public struct ExecutableCopy {
 
     /// Copies the file at `original` to `/tmp/sandboxlabs-exe-XXXXXX/NAME`, mode 0755.
     public init(of original: String) throws {
-        var template = Array("/tmp/sandboxlabs-exe-XXXXXX".utf8CString)
-        guard let made = mkdtemp(&template) else { throw SyscallError(call: "mkdtemp", errno: .init(rawValue: errno)) }
-        directory = String(cString: made)
+        directory = try Sys.makeTemporaryDirectory("/tmp/sandboxlabs-exe-")
         let name = original.split(separator: "/").last.map(String.init) ?? "implementation"
         path = directory + "/" + name
         do {

@@ -13,11 +13,7 @@ import SandboxCore
 enum ArchiveCopy {
     static func extract(_ archivePath: String) throws -> String {
         let base = Sys.getenv("TMPDIR").flatMap { $0.isEmpty ? nil : $0 } ?? "/var/tmp"
-        var template = Array((base + "/sandboxlabs-image-XXXXXX").utf8CString)
-        guard let made = mkdtemp(&template) else {
-            throw SyscallError(call: "mkdtemp", path: base, errno: .init(rawValue: errno))
-        }
-        let directory = String(cString: made)
+        let directory = try Sys.makeTemporaryDirectory(base + "/sandboxlabs-image-")
         do {
             try copy(archivePath, into: directory)
             return directory

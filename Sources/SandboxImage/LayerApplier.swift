@@ -57,6 +57,9 @@ public final class LayerApplier {
         while let entry = try reader.next() {
             report.entries += 1
             if report.entries > limits.maxEntries { throw LayerError.tooManyEntries(limit: limits.maxEntries) }
+            // Set only if the program called cs_catch_interrupts(): stop between two entries.
+            let signal = cs_interrupted()
+            if signal != 0 { throw LayerError.interrupted(signal: signal) }
             try apply(entry, from: reader)
             if report.entries % 256 == 0, let progress { progress(reader.progress.done, reader.progress.total) }
         }

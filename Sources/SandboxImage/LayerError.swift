@@ -16,6 +16,7 @@ public enum LayerError: Error, Equatable, CustomStringConvertible, Sendable {
     case tooLarge(limit: Int64)
     case needsPrivilege(String, what: String)
     case snapshotNeedsRoot
+    case interrupted(signal: Int32)
     case archive(String)
     case truncated(String)
 
@@ -54,6 +55,8 @@ public enum LayerError: Error, Equatable, CustomStringConvertible, Sendable {
             return "the image unpacks to more than \(limit) bytes (--max-bytes); refused"
         case .needsPrivilege(let name, let what):
             return "entry \"\(name)\": \(what) needs root (CAP_MKNOD / CAP_SYS_ADMIN)"
+        case .interrupted(let signal):
+            return "stopped by signal \(signal); what was written is removed again"
         case .snapshotNeedsRoot:
             return
                 "snapshots need root: owners, whiteouts (mknod 0/0) and trusted.overlay.opaque cannot be made otherwise; sb-image unpack works without root"

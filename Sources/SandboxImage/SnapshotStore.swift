@@ -47,11 +47,7 @@ public struct SnapshotStore: Sendable {
         // Without root a snapshot would lose its owners, device nodes and whiteouts,
         // and still carry the diff_id's name: refuse before writing anything.
         guard geteuid() == 0 else { throw LayerError.snapshotNeedsRoot }
-        var template = Array((path + "/snapshots/.building-XXXXXX").utf8CString)
-        guard let made = mkdtemp(&template) else {
-            throw SyscallError(call: "mkdtemp", path: path + "/snapshots", errno: .init(rawValue: errno))
-        }
-        let building = String(cString: made)
+        let building = try Sys.makeTemporaryDirectory(path + "/snapshots/.building-")
         do {
             // The root's mode shows through overlay as the container's "/" if
             // no layer says otherwise: 0755, not mkdtemp's 0700.

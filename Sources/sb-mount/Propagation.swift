@@ -37,12 +37,13 @@ struct PropagationCommand: ParsableCommand {
 
     func run() throws {
         let narrator = output.narrator()
-        var template = Array("/tmp/sb-mount-XXXXXX".utf8CString)
-        guard let made = mkdtemp(&template) else {
-            Terminal.reportError(tool: "sb-mount", SyscallError(call: "mkdtemp", errno: .init(rawValue: errno)))
+        let scratch: String
+        do {
+            scratch = try Sys.makeTemporaryDirectory("/tmp/sb-mount-")
+        } catch {
+            Terminal.reportError(tool: "sb-mount", error)
             throw ExitCode(125)
         }
-        let scratch = String(cString: made)
         defer { rmdir(scratch) }
         try requireSingleThreaded("fork")
         fflush(nil)

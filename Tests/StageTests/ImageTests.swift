@@ -166,6 +166,29 @@ struct HostileImageTests {
         }
     }
 
+    @Test("SIGTERM in the middle of a long unpack: stops, removes DEST, exits 143", .withHostileImages)
+    func interrupted() throws {
+        try withScratchDirectory { scratch in
+            let destination = scratch + "/dest"
+            let path = Built.path("sb-image")
+            let child = try ChildProcess(
+                SpawnRequest(
+                    path: path,
+                    arguments: [
+                        path, "unpack", Images.hostile + "/million-entries", destination, "--quiet",
+                        "--max-entries", "2000000",
+                    ]))
+            // Wait until it is writing files, then ask it to stop.
+            for _ in 0..<200 where !Sys.exists(destination + "/d0") { usleep(10_000) }
+            #expect(Sys.exists(destination), "the unpack never started writing")
+            kill(child.pid, SIGTERM)
+            let result = child.finish(timeout: 60)
+            #expect(result.status == .exited(143), "\(result.status) \(result.stderr)")
+            #expect(result.stderr.contains("stopped by signal 15"))
+            #expect(!Sys.exists(destination), "DEST was left behind")
+        }
+    }
+
     @Test("an absolute name lands inside DEST, and a symlink in the path is resolved inside DEST", .withHostileImages)
     func containedInside() throws {
         try withScratchDirectory { scratch in

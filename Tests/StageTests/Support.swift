@@ -72,9 +72,7 @@ struct CompileError: Error, CustomStringConvertible {
 
 /// Runs `body` with a fresh directory under /tmp and removes the directory afterwards.
 func withScratchDirectory<T>(_ body: (String) throws -> T) throws -> T {
-    var template = Array("/tmp/sandboxlabs-test-XXXXXX".utf8CString)
-    guard let made = mkdtemp(&template) else { throw SyscallError(call: "mkdtemp", errno: .init(rawValue: errno)) }
-    let directory = String(cString: made)
+    let directory = try Sys.makeTemporaryDirectory("/tmp/sandboxlabs-test-")
     defer {
         _ = try? ChildProcess.run(
             SpawnRequest(path: "/bin/rm", arguments: ["rm", "-rf", "--one-file-system", directory]))

@@ -9,11 +9,7 @@ import SandboxCore
 enum Files {
     /// Makes a fresh private directory `PARENT/sb-overlay-XXXXXX`. Corresponds to mkdtemp(3).
     static func makeScratch(in parent: String) throws -> String {
-        var template = Array("\(parent)/sb-overlay-XXXXXX".utf8CString)
-        guard let made = mkdtemp(&template) else {
-            throw SyscallError(call: "mkdtemp", path: parent, errno: .init(rawValue: errno))
-        }
-        return String(cString: made)
+        try Sys.makeTemporaryDirectory(parent + "/sb-overlay-")
     }
 
     /// Creates `path` and its missing parents (mkdir -p).

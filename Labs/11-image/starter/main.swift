@@ -17,6 +17,7 @@
 // IMAGE is an OCI image layout directory, an OCI archive (tar) or a
 // `docker save` tar; --ref picks one image when it holds several.
 import ArgumentParser
+import CSandbox
 import SandboxCore
 import SandboxImage
 
@@ -46,7 +47,9 @@ struct ImageCommand: ParsableCommand {
               sb-image mount .sandboxlabs/images/fixture --store /tmp/store --name c1 /tmp/c1
 
             Exit status: 0 on success, 1 if the image or a layer is refused (bad
-            digest, hostile entry, ...), 64 on a usage error, 125 on any other failure.
+            digest, hostile entry, ...), 64 on a usage error, 125 on any other failure,
+            128+N when signal N (Ctrl-C: 130) stopped unpack or snapshot, after removing
+            what they wrote.
             """,
         subcommands: [
             Inspect.self, Verify.self, Unpack.self, ListLayer.self, Snapshot.self, MountImage.self, UnmountImage.self,
@@ -116,8 +119,12 @@ func fail(_ error: Error) -> ExitCode {
         return ExitCode(64)
     }
     Terminal.reportError(tool: "sb-image", error)
+    if case LayerError.interrupted(let signal) = error { return ExitCode(128 + signal) }
     if error is ImageError || error is LayerError { return ExitCode(1) }
     return ExitCode(125)
 }
 
+// Ctrl-C during unpack or snapshot: stop between two entries and remove what
+// was written (DEST, the half-built snapshot) instead of dying half-way.
+_ = cs_catch_interrupts()
 ImageCommand.main()

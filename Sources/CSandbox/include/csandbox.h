@@ -94,6 +94,13 @@ ssize_t cs_flistxattr(int fd, char *list, size_t size);
 /// fcntl(F_SETPIPE_SZ): fcntl is variadic. Returns the new size or -1.
 int cs_set_pipe_size(int fd, int size);
 
+// MARK: Interrupts, for long jobs that must clean up (sb-image unpack)
+/// Makes SIGINT, SIGTERM and SIGHUP only record that they came (SA_RESTART),
+/// so a long job stops between two steps and removes what it wrote.
+int cs_catch_interrupts(void);
+/// The signal caught since cs_catch_interrupts(), or 0.
+int cs_interrupted(void);
+
 // MARK: Namespace ioctls (ioctl_ns(2)) — the NS_GET_* numbers are macros
 /// Returns the CLONE_NEW* type of the namespace `fd` refers to, or -1.
 int cs_ns_get_nstype(int fd);

@@ -110,11 +110,7 @@ extension Lab05 {
             + " stderr and exit non-zero; do every mount inside the new namespace, so a failure leaves nothing."
     ) { context in
         let host = try ProcFile.read("/proc/self/mountinfo")
-        var template = Array("/tmp/sb-grade-empty-XXXXXX".utf8CString)
-        guard let made = mkdtemp(&template) else {
-            throw SyscallError(call: "mkdtemp", errno: .init(rawValue: errno))
-        }
-        let empty = String(cString: made)
+        let empty = try Sys.makeTemporaryDirectory("/tmp/sb-grade-empty-")
         defer {
             // A broken implementation may leave its old-root directory in there.
             removeNewEmptyDirectories(in: empty, before: [])

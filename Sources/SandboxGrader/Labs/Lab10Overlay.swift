@@ -190,11 +190,7 @@ struct OverlayFixture {
 
     /// Makes the fixture, calls `body`, and removes every file afterwards.
     static func with(_ body: (OverlayFixture) throws -> Verdict) throws -> Verdict {
-        var template = Array("/tmp/sb-grade-overlay-XXXXXX".utf8CString)
-        guard let made = mkdtemp(&template) else {
-            throw SyscallError(call: "mkdtemp", path: "/tmp", errno: .init(rawValue: errno))
-        }
-        let fixture = OverlayFixture(root: String(cString: made))
+        let fixture = OverlayFixture(root: try Sys.makeTemporaryDirectory("/tmp/sb-grade-overlay-"))
         defer { removeAll(fixture.root) }
         try fixture.build()
         return try body(fixture)

@@ -98,11 +98,7 @@ struct UnpackScratch {
     var jail: String { root + "/jail" }
 
     static func with(_ body: (UnpackScratch) throws -> Verdict) throws -> Verdict {
-        var template = Array("/var/tmp/sb-grade-image-XXXXXX".utf8CString)
-        guard let made = mkdtemp(&template) else {
-            throw SyscallError(call: "mkdtemp", path: "/var/tmp", errno: .init(rawValue: errno))
-        }
-        let scratch = UnpackScratch(root: String(cString: made))
+        let scratch = UnpackScratch(root: try Sys.makeTemporaryDirectory("/var/tmp/sb-grade-image-"))
         defer { OverlayFixture.removeAll(scratch.root) }
         try Sys.mkdir(scratch.jail, mode: 0o700)
         return try body(scratch)
