@@ -1,4 +1,5 @@
 import CArchive
+import CSandbox
 import SandboxCore
 
 #if canImport(Glibc)
@@ -41,6 +42,8 @@ enum ArchiveCopy {
                 throw ImageError.notAnImage(archivePath, reason: LayerReader.message(archive))
             }
             try copyEntry(LayerEntry(header), archive: archive, root: root)
+            let signal = cs_interrupted()  // set only if the program asked (cs_catch_interrupts)
+            if signal != 0 { throw LayerError.interrupted(signal: signal) }
         }
     }
 

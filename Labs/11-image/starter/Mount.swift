@@ -38,7 +38,7 @@ struct MountImage: ParsableCommand {
         let narrator = output.narrator()
         do {
             let executable = try command.first.map { try Sys.resolveCommand($0) }
-            let (layout, resolved) = try image.open(narrator)
+            let (layout, resolved) = try image.open(narrator, catchInterrupts: true)
             defer { layout.close() }  // an archive's temporary copy is read until here
             let snapshots = try SnapshotStore(path: store.store)
             let lowers = try prepareSnapshots(resolved, store: snapshots, limits: limits.limits, narrator: narrator)

@@ -61,7 +61,7 @@ struct Snapshot: ParsableCommand {
     func run() throws {
         let narrator = output.narrator()
         do {
-            let (layout, resolved) = try image.open(narrator)
+            let (layout, resolved) = try image.open(narrator, catchInterrupts: true)
             defer { layout.close() }  // an archive's temporary copy is read until here
             _ = try prepareSnapshots(
                 resolved, store: try SnapshotStore(path: store.store), limits: limits.limits, narrator: narrator)

@@ -29,7 +29,7 @@ struct Unpack: ParsableCommand {
     func run() throws {
         let narrator = output.narrator()
         do {
-            let (layout, resolved) = try image.open(narrator)
+            let (layout, resolved) = try image.open(narrator, catchInterrupts: true)
             defer { layout.close() }  // an archive's temporary copy is read until here
             let created = try prepareDestination(narrator)
             do {

@@ -69,7 +69,11 @@ struct ImageOptions: ParsableArguments {
     @Option(help: "The platform to pick from a multi-platform index, os/arch[/variant].")
     var platform = "linux/amd64"
 
-    func open(_ narrator: Narrator) throws -> (ImageLayout, ResolvedImage) {
+    /// Opens the image. Commands that write (unpack, snapshot, mount) pass
+    /// `catchInterrupts`: Ctrl-C then stops them between two entries, after
+    /// removing what they wrote, instead of killing them half-way.
+    func open(_ narrator: Narrator, catchInterrupts: Bool = false) throws -> (ImageLayout, ResolvedImage) {
+        if catchInterrupts { _ = cs_catch_interrupts() }
         guard let wanted = Platform(parsing: platform) else {
             throw ValidationError("--platform \(platform): expected os/arch or os/arch/variant, e.g. linux/amd64")
         }
@@ -124,7 +128,4 @@ func fail(_ error: Error) -> ExitCode {
     return ExitCode(125)
 }
 
-// Ctrl-C during unpack or snapshot: stop between two entries and remove what
-// was written (DEST, the half-built snapshot) instead of dying half-way.
-_ = cs_catch_interrupts()
 ImageCommand.main()
