@@ -31,7 +31,7 @@ struct HostFacts {
     var ipCommand = Sys.resolveExecutable("ip", searchPath: nil) != nil
     var overlay = Host.overlaySupported || Host.overlayModuleAvailable
     var container = Host.container
-    var rootfs = HostFacts.findRootfs()
+    var rootfs = Locate.rootfs()
     var libarchive = String(cString: archive_version_string())
     var libarchiveZstd = HostFacts.probeZstd()
 
@@ -55,25 +55,5 @@ struct HostFacts {
         guard let reader = archive_read_new() else { return false }
         defer { archive_read_free(reader) }
         return archive_read_support_filter_zstd(reader) == ARCHIVE_OK
-    }
-
-    /// The root filesystem the labs use: $SANDBOXLABS_ROOTFS or .sandboxlabs/rootfs here or above.
-    static func findRootfs() -> String? {
-        if let path = Sys.getenv("SANDBOXLABS_ROOTFS"), Sys.exists(path + "/etc/sandboxlabs-rootfs") { return path }
-        var buffer = [CChar](repeating: 0, count: 4096)
-        var starts: [String] = []
-        if getcwd(&buffer, buffer.count) != nil {
-            starts.append(String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
-        }
-        if let exe = try? Sys.readlink("/proc/self/exe") { starts.append(exe) }
-        for start in starts {
-            var dir = start
-            while let slash = dir.lastIndex(of: "/"), !dir.isEmpty {
-                let candidate = (dir.isEmpty ? "" : dir) + "/.sandboxlabs/rootfs"
-                if Sys.exists(candidate + "/etc/sandboxlabs-rootfs") { return candidate }
-                dir = String(dir[..<slash])
-            }
-        }
-        return nil
     }
 }

@@ -39,8 +39,14 @@ enum Requirements {
     }
 
     static func rootfs(_ facts: HostFacts) -> Finding {
-        facts.rootfs.map { .ok("root filesystem at \($0)") }
-            ?? .missing("no root filesystem (.sandboxlabs/rootfs)", fix: "run scripts/make-rootfs")
+        guard let path = facts.rootfs else {
+            return .missing("no root filesystem (.sandboxlabs/rootfs)", fix: "run scripts/make-rootfs")
+        }
+        guard Sys.exists(path + "/etc/sandboxlabs-rootfs") else {
+            return .missing(
+                "\(path) ($SANDBOXLABS_ROOTFS) has no etc/sandboxlabs-rootfs", fix: "run scripts/make-rootfs \(path)")
+        }
+        return .ok("root filesystem at \(path)")
     }
 
     static func namespace(_ facts: HostFacts, _ kind: Namespace, since: String) -> Finding {
