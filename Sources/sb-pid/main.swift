@@ -119,8 +119,12 @@ struct PIDCommand: ParsableCommand {
         narrator.emitRecord()
         try child.go()
         let status = try Sys.waitpid(child.pid)
-        narrator.observe("PID 1:  ", "\(status)")
-        narrator.explain("PID 1 is gone, so is \(inside): the kernel SIGKILLed anything left in it.")
+        if inside != outside {
+            narrator.observe("PID 1:  ", "\(status)")
+            narrator.explain("PID 1 is gone, so is \(inside): the kernel SIGKILLed anything left in it.")
+        } else {
+            narrator.observe("child:  ", "\(status)")
+        }
         return status
     }
 
