@@ -24,6 +24,8 @@ public protocol CgroupManager: AnyObject {
 
     /// Makes the group (and the `sandboxlabs` parent), enabling controllers where needed.
     func create() throws
+    /// One attempt at `create()`: make the directories and enable the controllers.
+    func createOnce() throws
     /// Writes the settings into the group's files.
     func apply(_ settings: CgroupSettings) throws
     /// Moves a process (all its threads) into the group: cgroup.procs.
@@ -40,6 +42,22 @@ public protocol CgroupManager: AnyObject {
     func kill() throws
     /// Kills what is left, removes the group, and the `sandboxlabs` parent if it is empty.
     func delete() throws
+}
+
+extension CgroupManager {
+    /// Makes the group (and the `sandboxlabs` parent it lives in).
+    ///
+    /// Another run may remove the empty `sandboxlabs` parent between our two
+    /// mkdirs (every run removes it when it is empty): then make it again.
+    public func create() throws {
+        for attempt in 1...3 {
+            do {
+                return try createOnce()
+            } catch let error as SyscallError where error.errno == .noSuchFileOrDirectory && attempt < 3 {
+                continue
+            }
+        }
+    }
 }
 
 /// Making managers and looking at what exists.

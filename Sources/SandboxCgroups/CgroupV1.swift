@@ -33,19 +33,7 @@ public final class CgroupV1: CgroupManager {
     public var directories: [String] { hierarchies.map(path) }
     public var exists: Bool { directories.contains(where: Sys.exists) }
 
-    public func create() throws {
-        // Another run may remove the empty `sandboxlabs` parent between our two
-        // mkdirs (every run removes it when it is empty): then make it again.
-        for attempt in 1...3 {
-            do {
-                return try createOnce()
-            } catch let error as SyscallError where error.errno == .noSuchFileOrDirectory && attempt < 3 {
-                continue
-            }
-        }
-    }
-
-    func createOnce() throws {
+    public func createOnce() throws {
         for controller in hierarchies {
             try files.makeDirectory(parent(controller))
             try files.makeDirectory(path(controller))

@@ -32,19 +32,7 @@ public final class CgroupV2: CgroupManager {
         self.files = files
     }
 
-    public func create() throws {
-        // Another run may remove the empty `sandboxlabs` parent between our two
-        // mkdirs (every run removes it when it is empty): then make it again.
-        for attempt in 1...3 {
-            do {
-                return try createOnce()
-            } catch let error as SyscallError where error.errno == .noSuchFileOrDirectory && attempt < 3 {
-                continue
-            }
-        }
-    }
-
-    func createOnce() throws {
+    public func createOnce() throws {
         let available = words(root + "/cgroup.controllers")
         let enable = CgroupV2.wanted.filter(available.contains)
         try enableControllers(enable, in: root)

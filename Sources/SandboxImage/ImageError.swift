@@ -16,6 +16,7 @@ public enum ImageError: Error, Equatable, CustomStringConvertible, Sendable {
     case referenceNotFound(String, available: [String])
     case ambiguousReference(available: [String])
     case platformNotFound(String, available: [String])
+    case platformMismatch(wanted: String, image: String)
     case layerCountMismatch(manifest: Int, diffIDs: Int)
     case unreadableLayer(index: Int, reason: String)
     case archiveMember(String, reason: String)
@@ -49,6 +50,8 @@ public enum ImageError: Error, Equatable, CustomStringConvertible, Sendable {
             return "this layout holds several images; name one: \(Self.list(available))"
         case .platformNotFound(let platform, let available):
             return "the index has no manifest for \(platform); it has: \(Self.list(available))"
+        case .platformMismatch(let wanted, let image):
+            return "--platform \(wanted) asked, but this image (no index) is for \(image)"
         case .layerCountMismatch(let manifest, let diffIDs):
             return "the manifest lists \(manifest) layers but the config's rootfs.diffIDs has \(diffIDs)"
         case .unreadableLayer(let index, let reason):

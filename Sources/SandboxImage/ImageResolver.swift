@@ -114,12 +114,17 @@ extension ImageLayout {
             if let match = entries.first(where: { $0.digest == digest }) { return match }
             throw ImageError.referenceNotFound(reference, available: available)
         }
-        let tag = reference.split(separator: ":").last.map(String.init) ?? reference
+        // Exact names only (a tag such as "latest", or a full name:tag), plus
+        // "name" meaning "name:latest" as docker reads it. A tag is never
+        // matched by the tag part of another name: "ubuntu:latest" is not "latest".
         let matches = entries.filter { entry in
             let names = [entry.referenceName, entry.annotations?["io.containerd.image.name"]].compactMap { $0 }
-            return names.contains(reference) || names.contains(tag) || names.contains(reference + ":latest")
+            return names.contains(reference) || (!reference.contains(":") && names.contains(reference + ":latest"))
         }
         guard let first = matches.first else { throw ImageError.referenceNotFound(reference, available: available) }
+        guard matches.count == 1 else {
+            throw ImageError.ambiguousReference(available: matches.map { $0.referenceName ?? $0.digest })
+        }
         return first
     }
 

@@ -13,7 +13,7 @@ extension LayerApplier {
     func whiteout(_ path: RelativePath, entry: String) throws {
         switch mode {
         case .flat:
-            if writtenThisLayer(path) { return }  // hides only lower layers' files
+            if written.contains(path) { return }  // hides only lower layers' files
             guard let parent = try? root.directory(path.parent, create: false, entry: entry) else { return }
             try root.remove(path.name, in: parent)
         case .overlay:
@@ -46,20 +46,19 @@ extension LayerApplier {
             guard privileged else {
                 throw LayerError.needsPrivilege(entry, what: "an opaque directory (trusted.* xattr)")
             }
-            _ = try root.directory(path.parent, create: true, entry: entry)
             let directory = try root.openDirectory(path, create: true, entry: entry)
             defer { close(directory) }
             try check("fsetxattr(trusted.overlay.opaque)", path: path.description) {
                 cs_fsetxattr(directory, "trusted.overlay.opaque", "y", 1, 0)
             }
-            markWrittenPath(path)
+            markWritten(path)
         }
     }
 
     private func removeLower(in directory: Int32, at path: RelativePath) throws {
         for name in try RootDirectory.names(in: directory) {
             let child = path.appending(name)
-            guard writtenThisLayer(child) else {
+            guard written.contains(child) else {
                 try root.remove(name, in: directory)
                 continue
             }
@@ -75,8 +74,18 @@ extension LayerApplier {
 
     /// Directory modes and times, deepest first, once every child is written.
     func finishDirectories() throws {
-        for (path, entry) in pendingDirectories().reversed() {
-            let fd = try root.openDirectory(path, entry: entry.name)
+        for (path, entry) in directories.reversed() {
+            // The directory itself is opened with O_NOFOLLOW from its parent:
+            // openat2 would follow a symlink that a later entry put at its name.
+            let fd: Int32
+            if path.isRoot {
+                fd = try check("dup") { dup(root.fd) }
+            } else {
+                let parent = try root.openDirectory(path.parent, entry: entry.name)
+                fd = openat(parent, path.name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+                close(parent)
+                if fd < 0 { continue }  // replaced by a non-directory since: nothing to finish
+            }
             defer { close(fd) }
             try check("fchmod", path: entry.name) { fchmod(fd, mode_t(entry.mode)) }
             setXattrs(entry) { cs_fsetxattr(fd, $0, $1, $2, 0) }
@@ -88,7 +97,12 @@ extension LayerApplier {
     /// chown without following a symlink; skipped (and said) without root.
     func setOwner(_ entry: LayerEntry, name: String, in directory: Int32) throws {
         guard privileged else {
-            if entry.uid != geteuid() || entry.gid != getegid() { noteOwnershipSkipped(entry) }
+            if (entry.uid != geteuid() || entry.gid != getegid()) && !ownershipNoted {
+                ownershipNoted = true
+                report.skipped.append(
+                    "ownership not kept: not root of the host (initial user namespace), so every file is owned by uid \(geteuid())"
+                )
+            }
             return
         }
         try check("fchownat(AT_SYMLINK_NOFOLLOW)", path: entry.name) {
@@ -111,16 +125,16 @@ extension LayerApplier {
     func setXattrs(_ entry: LayerEntry, _ set: (String, UnsafeRawPointer?, Int) -> Int32) {
         for (name, value) in entry.xattrs {
             if name == "security.selinux" || name.hasPrefix("trusted.overlay.") || name.hasPrefix("user.overlay.") {
-                noteSkipped("\(entry.name): xattr \(name) not kept (host- or overlay-specific)")
+                report.skipped.append("\(entry.name): xattr \(name) not kept (host- or overlay-specific)")
                 continue
             }
             if !privileged && (name.hasPrefix("trusted.") || name.hasPrefix("security.")) {
-                noteSkipped("\(entry.name): xattr \(name) not kept (needs root)")
+                report.skipped.append("\(entry.name): xattr \(name) not kept (needs root)")
                 continue
             }
             let status = value.withUnsafeBytes { set(name, $0.baseAddress, $0.count) }
             if status != 0 {
-                noteSkipped(
+                report.skipped.append(
                     "\(entry.name): xattr \(name) not kept (\(SyscallError(call: "setxattr", errno: .init(rawValue: errno)).errnoName))"
                 )
             }

@@ -26,10 +26,10 @@ public final class LayerApplier {
 
     /// Per layer: paths this layer wrote (whiteouts and opaque markers hide only
     /// what lower layers made, image-spec layer.md) and directories to finish.
-    private var written = Set<RelativePath>()
-    private var directories: [(path: RelativePath, entry: LayerEntry)] = []
-    private var report = LayerReport(index: 0)
-    private var ownershipNoted = false
+    var written = Set<RelativePath>()
+    var directories: [(path: RelativePath, entry: LayerEntry)] = []
+    var report = LayerReport(index: 0)
+    var ownershipNoted = false
     /// The process's umask, read once: the bits openat's mode loses.
     private let creationMask: UInt32 = {
         let mask = umask(0o022)
@@ -39,13 +39,21 @@ public final class LayerApplier {
 
     public init(
         root: RootDirectory, mode: ApplyMode, planner: @escaping EntryPlanner,
-        limits: ApplyLimits = ApplyLimits(), privileged: Bool = geteuid() == 0
+        limits: ApplyLimits = ApplyLimits(), privileged: Bool = LayerApplier.fullyPrivileged()
     ) {
         self.root = root
         self.mode = mode
         self.planner = planner
         self.limits = limits
         self.privileged = privileged
+    }
+
+    /// Root of the initial user namespace: the only place every owner can be
+    /// set and device nodes made. Root in a user namespace (`unshare -r`) maps
+    /// only some ids and may not mknod, so it is treated like any other user.
+    public static func fullyPrivileged() -> Bool {
+        guard geteuid() == 0, let map = try? ProcFile.read("/proc/self/uid_map") else { return false }
+        return map.split(whereSeparator: \.isWhitespace) == ["0", "0", "4294967295"]
     }
 
     /// Applies every entry of `reader`, then checks its digests.
@@ -85,21 +93,9 @@ public final class LayerApplier {
         }
     }
 
-    private func markWritten(_ path: RelativePath) {
+    func markWritten(_ path: RelativePath) {
         var path = path
         while written.insert(path).inserted && !path.isRoot { path = path.parent }
-    }
-
-    // Accessors for the extension in LayerApplier+Metadata.swift.
-    func writtenThisLayer(_ path: RelativePath) -> Bool { written.contains(path) }
-    func markWrittenPath(_ path: RelativePath) { markWritten(path) }
-    func pendingDirectories() -> [(path: RelativePath, entry: LayerEntry)] { directories }
-    func noteSkipped(_ text: String) { report.skipped.append(text) }
-    func noteOwnershipSkipped(_ entry: LayerEntry) {
-        if !ownershipNoted {
-            ownershipNoted = true
-            report.skipped.append("ownership not kept: not root, so every file is owned by uid \(geteuid())")
-        }
     }
 
     // MARK: Writing one entry
@@ -124,6 +120,8 @@ public final class LayerApplier {
                 return
             }
             try root.remove(path.name, in: parent)
+            // A directory this layer made and now replaced gets no mode or times later.
+            directories.removeAll { $0.path.isWithin(path) }
         }
         // remove() dropped the cached fd; ask again.
         let directory = try root.directory(path.parent, create: true, entry: entry.name)

@@ -71,11 +71,20 @@ public final class LayerReader {
             throw ImageError.sizeMismatch(digest, expected: size, actual: Int64(info.st_size))
         }
         var fds: [Int32] = [0, 0]
-        try check("pipe2") { cs_pipe_cloexec(&fds) }
+        guard cs_pipe_cloexec(&fds) == 0 else {
+            let code = errno
+            close(input)
+            throw SyscallError(call: "pipe2", errno: .init(rawValue: code))
+        }
         _ = cs_set_pipe_size(fds[1], 1 << 20)
         self.pipeRead = fds[0]
         self.job = DecompressJob(input: input, output: fds[1], limit: source.size, total: Int64(info.st_size))
-        guard let archive = archive_read_new() else { throw LayerError.archive("archive_read_new failed") }
+        // From here on the job owns input and the pipe's write end: its deinit
+        // closes them if the thread never ran.
+        guard let archive = archive_read_new() else {
+            close(fds[0])
+            throw LayerError.archive("archive_read_new failed")
+        }
         self.archive = archive
         archive_read_support_format_tar(archive)
         archive_read_support_filter_none(archive)
@@ -196,6 +205,8 @@ final class DecompressJob: @unchecked Sendable {
     let inputBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
     let outputBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
     var overLimit = false
+    /// Set by the thread; a job whose thread never started closes its fds itself.
+    var started = false
 
     init(input: Int32, output: Int32, limit: Int64?, total: Int64) {
         self.input = input
@@ -205,6 +216,10 @@ final class DecompressJob: @unchecked Sendable {
     }
 
     deinit {
+        if !started {
+            close(input)
+            close(output)
+        }
         inputBuffer.deallocate()
         outputBuffer.deallocate()
     }
@@ -219,6 +234,7 @@ final class DecompressJob: @unchecked Sendable {
 
     /// Runs in the thread: decompress everything into the pipe.
     func run() {
+        started = true
         defer {
             close(input)
             close(output)

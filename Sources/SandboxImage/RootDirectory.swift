@@ -64,7 +64,9 @@ public final class RootDirectory {
             let opened = cs_openat2_in_root(fd, directory.description, flags, 0)
             if opened >= 0 { return opened }
             let code = errno
-            if code == ENOSYS {
+            // ENOSYS: a kernel before 5.6. EPERM: a seccomp filter that refuses
+            // syscalls it does not know (older Docker and CI sandboxes).
+            if code == ENOSYS || code == EPERM {
                 hasOpenat2 = false
             } else if code == ENOENT && create {
                 return try walk(directory, create: true, entry: entry)

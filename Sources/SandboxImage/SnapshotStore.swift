@@ -19,9 +19,14 @@ import SandboxCore
 public struct SnapshotStore: Sendable {
     public let path: String
 
-    /// Opens (and creates, mode 0700) a store directory.
+    /// Opens a store directory, creating it (0700) and its missing parents (0755).
     public init(path: String) throws {
         self.path = path
+        var parent = path.hasPrefix("/") ? "" : "."
+        for component in path.split(separator: "/").dropLast() {
+            parent += "/" + component
+            if !Sys.exists(parent) { try Sys.mkdir(parent, mode: 0o755) }
+        }
         for directory in [path, path + "/snapshots", path + "/snapshots/sha256", path + "/containers"]
         where !Sys.exists(directory) {
             try Sys.mkdir(directory, mode: 0o700)
@@ -46,7 +51,7 @@ public struct SnapshotStore: Sendable {
         if has(diffID) { return nil }
         // Without root a snapshot would lose its owners, device nodes and whiteouts,
         // and still carry the diff_id's name: refuse before writing anything.
-        guard geteuid() == 0 else { throw LayerError.snapshotNeedsRoot }
+        guard LayerApplier.fullyPrivileged() else { throw LayerError.snapshotNeedsRoot }
         let building = try Sys.makeTemporaryDirectory(path + "/snapshots/.building-")
         do {
             // The root's mode shows through overlay as the container's "/" if
@@ -83,17 +88,14 @@ public struct SnapshotStore: Sendable {
         return (base + "/upper", base + "/work")
     }
 
+    /// True if a container of that name has a writable layer here.
+    public func hasContainer(_ name: String) -> Bool {
+        !name.isEmpty && !name.contains("/") && name != "." && name != ".." && Sys.exists(path + "/containers/" + name)
+    }
+
     /// Removes a container's writable layer.
     public func removeContainer(_ name: String) {
         guard !name.isEmpty, !name.contains("/"), name != ".", name != ".." else { return }
         ArchiveCopy.removeTree(path + "/containers/" + name)
-    }
-
-    /// Snapshots on disk, by diff_id.
-    public func snapshots() -> [Digest] {
-        guard let root = try? RootDirectory(path: path + "/snapshots/sha256"),
-            let names = try? RootDirectory.names(in: root.fd)
-        else { return [] }
-        return names.compactMap { try? Digest(parsing: "sha256:" + $0) }.sorted()
     }
 }

@@ -24,7 +24,7 @@ struct ListLayer: ParsableCommand {
         do {
             let (layout, resolved) = try image.open(Narrator(tool: "sb-image", mode: .quiet))
             defer { layout.close() }  // an archive's temporary copy is read until here
-            guard (1...resolved.layers.count).contains(layer) else {
+            guard resolved.layers.indices.contains(layer - 1) else {
                 throw ValidationError("the image has layers 1 to \(resolved.layers.count); there is no layer \(layer)")
             }
             var below = Set<RelativePath>()

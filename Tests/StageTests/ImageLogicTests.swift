@@ -72,5 +72,10 @@ struct ImageLogicTests {
         #expect(throws: ImageError.referenceNotFound("v3", available: ["v1", "latest"])) {
             try ImageLayout.pick("v3", from: entries)
         }
+        // A tag is not matched by the tag part of some other name.
+        #expect(throws: ImageError.referenceNotFound("ubuntu:v1", available: ["v1", "latest"])) {
+            try ImageLayout.pick("ubuntu:v1", from: entries)
+        }
+        #expect(try ImageLayout.pick("busybox", from: [entry("busybox:latest", "3")]).digest.hasSuffix("3333"))
     }
 }

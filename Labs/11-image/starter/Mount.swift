@@ -41,6 +41,12 @@ struct MountImage: ParsableCommand {
             let (layout, resolved) = try image.open(narrator, catchInterrupts: true)
             defer { layout.close() }  // an archive's temporary copy is read until here
             let snapshots = try SnapshotStore(path: store.store)
+            // Before any unpacking: a name in use is the user's to resolve.
+            if snapshots.hasContainer(name) {
+                throw ValidationError(
+                    "a container named \(name) exists in \(store.store); remove it with `sb-image umount --store"
+                        + " \(store.store) --name \(name) TARGET`, or choose another --name")
+            }
             let lowers = try prepareSnapshots(resolved, store: snapshots, limits: limits.limits, narrator: narrator)
             guard !lowers.isEmpty else { throw ValidationError("the image has no layers to mount") }
             let (upper, work) = try narrator.step("mkdir containers/\(name)/{upper,work}") {
@@ -55,9 +61,13 @@ struct MountImage: ParsableCommand {
                 throw error
             }
             if let executable {
+                // Whatever happens to the command, its writable layer goes with it.
+                defer {
+                    try? narrator.step("umount2(\(JSON.quote(target)), 0)") { try Mounts.unmount(target) }
+                    narrator.record(call: "rm -r containers/\(name)", result: "ok")
+                    snapshots.removeContainer(name)
+                }
                 let status = try run(executable, narrator: narrator)
-                try narrator.step("umount2(\(JSON.quote(target)), 0)") { try Mounts.unmount(target) }
-                snapshots.removeContainer(name)
                 if status.shellCode != 0 { throw ExitCode(status.shellCode) }
             } else {
                 narrator.explain("mounted; undo with: sb-image umount --store \(store.store) --name \(name) \(target)")
@@ -121,8 +131,17 @@ struct UnmountImage: ParsableCommand {
     func run() throws {
         let narrator = output.narrator()
         do {
-            try narrator.step("umount2(\(JSON.quote(target)), 0)") { try Mounts.unmount(target) }
-            try narrator.step("rm -r containers/\(name)") { try SnapshotStore(path: store.store).removeContainer(name) }
+            let snapshots = try SnapshotStore(path: store.store)
+            guard snapshots.hasContainer(name) else {
+                throw ValidationError("no container named \(name) in \(store.store) (see its containers/ directory)")
+            }
+            do {
+                try narrator.step("umount2(\(JSON.quote(target)), 0)") { try Mounts.unmount(target) }
+            } catch let error as SyscallError where error.errno.rawValue == EINVAL {
+                // EINVAL: TARGET is not a mount point (already unmounted, or a typo). Remove the layer anyway.
+                narrator.explain("\(target) is not mounted; removing the writable layer anyway")
+            }
+            try narrator.step("rm -r containers/\(name)") { snapshots.removeContainer(name) }
         } catch {
             narrator.emitRecord()
             throw fail(error)

@@ -23,7 +23,9 @@ func prepareSnapshots(_ image: ResolvedImage, store: SnapshotStore, limits: Appl
     var paths: [String] = []
     var made = 0
     for layer in image.layers {
-        guard let diffID = layer.diffID else { continue }
+        guard let diffID = layer.diffID else {
+            throw ImageError.unreadableLayer(index: layer.index, reason: "no diff_id to name its snapshot by")
+        }
         let label = "layer \(layer.index + 1)/\(image.layers.count)"
         let report = try narrator.step("snapshot \(label) \(diffID.short)") {
             defer { bar.finish() }

@@ -36,7 +36,7 @@ struct Unpack: ParsableCommand {
                 let reports = try applyLayers(resolved, narrator: narrator)
                 summarize(reports, narrator: narrator)
             } catch {
-                clean(created: created, narrator: narrator)
+                clean(created: created, after: error, narrator: narrator)
                 throw error
             }
         } catch {
@@ -51,6 +51,11 @@ struct Unpack: ParsableCommand {
         if !Sys.exists(destination) {
             try narrator.step("mkdir(\(JSON.quote(destination)), 0755)") { try Sys.mkdir(destination, mode: 0o755) }
             return true
+        }
+        var info = stat()
+        guard lstat(destination, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else {
+            throw ValidationError(
+                "\(destination) exists and is not a directory; unpack needs an empty or new directory")
         }
         let root = try RootDirectory(path: destination)
         guard try RootDirectory.names(in: root.fd).isEmpty else {
@@ -88,11 +93,13 @@ struct Unpack: ParsableCommand {
         narrator.fact("skipped", .array(skipped.map { .string($0) }))
     }
 
-    private func clean(created: Bool, narrator: Narrator) {
+    private func clean(created: Bool, after error: Error, narrator: Narrator) {
         guard let root = try? RootDirectory(path: destination) else { return }
         for name in (try? RootDirectory.names(in: root.fd)) ?? [] { try? root.remove(name, in: root.fd) }
         if created { rmdir(destination) }
-        narrator.explain("refused: \(destination) \(created ? "removed" : "emptied") again")
+        var why = "refused"
+        if case LayerError.interrupted = error { why = "stopped" }
+        narrator.explain("\(why): \(destination) \(created ? "removed" : "emptied") again")
     }
 }
 

@@ -66,20 +66,33 @@ struct ImageOptions: ParsableArguments {
         name: .shortAndLong, help: "The image to use: a tag (latest), name:tag or @sha256:… (default: the only one).")
     var ref: String?
 
-    @Option(help: "The platform to pick from a multi-platform index, os/arch[/variant].")
-    var platform = "linux/amd64"
+    @Option(help: "The platform to pick from a multi-platform index, os/arch[/variant] (default: this machine's).")
+    var platform: String?
+
+    /// linux/amd64 on x86_64, linux/arm64 on aarch64: the binaries this machine can run.
+    static var machinePlatform: String {
+        let machine = Sys.uname().machine
+        let architecture = ["x86_64": "amd64", "aarch64": "arm64", "i686": "386", "armv7l": "arm"][machine] ?? machine
+        return "linux/" + architecture
+    }
 
     /// Opens the image. Commands that write (unpack, snapshot, mount) pass
     /// `catchInterrupts`: Ctrl-C then stops them between two entries, after
     /// removing what they wrote, instead of killing them half-way.
     func open(_ narrator: Narrator, catchInterrupts: Bool = false) throws -> (ImageLayout, ResolvedImage) {
         if catchInterrupts { _ = cs_catch_interrupts() }
-        guard let wanted = Platform(parsing: platform) else {
-            throw ValidationError("--platform \(platform): expected os/arch or os/arch/variant, e.g. linux/amd64")
+        let asked = platform ?? Self.machinePlatform
+        guard let wanted = Platform(parsing: asked) else {
+            throw ValidationError("--platform \(asked): expected os/arch or os/arch/variant, e.g. linux/amd64")
         }
         let layout = try narrator.step("open \(image)") { try ImageLayout.open(image) }
         let resolved = try narrator.step("resolve \(ref ?? "(no --ref: latest)") for \(wanted)") {
             try layout.resolve(ref, platform: wanted)
+        }
+        // An image without an index says its platform only in its config: an
+        // explicit --platform it does not match is refused, not ignored.
+        if platform != nil, resolved.index == nil, !resolved.config.platform.satisfies(wanted) {
+            throw ImageError.platformMismatch(wanted: wanted.description, image: resolved.config.platform.description)
         }
         if layout.kind == .dockerArchive {
             narrator.observe("manifest:", "manifest.json  (docker-archive: no manifest blob)")
@@ -124,6 +137,7 @@ func fail(_ error: Error) -> ExitCode {
     }
     Terminal.reportError(tool: "sb-image", error)
     if case LayerError.interrupted(let signal) = error { return ExitCode(128 + signal) }
+    if let error = error as? SyscallError, error.call == "execve" { return ExitCode(error.commandExitStatus) }
     if error is ImageError || error is LayerError { return ExitCode(1) }
     return ExitCode(125)
 }

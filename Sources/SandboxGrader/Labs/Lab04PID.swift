@@ -58,9 +58,12 @@ enum Lab04 {
         return .pass("\(namespace), NSpid \(pids.map(String.init).joined(separator: " "))")
     }
 
+    // After new-pid-namespace: the grader's own wrapper is PID 1 of a throwaway
+    // namespace with a fresh /proc, so without a namespace of its own a
+    // pass-through program would still see itself there.
     static let ownProc = Check(
         id: "04.own-proc", title: "/proc inside is the new namespace's (/proc/self is the command's own pid)",
-        points: 15, dependsOn: ["04.runs"],
+        points: 15, dependsOn: ["04.new-pid-namespace"],
         hint: "/proc inside belongs to another PID namespace (/proc/self is not the pid the command sees as"
             + " its own): in the child, make / private (MS_REC|MS_PRIVATE) and mount a new proc on /proc."
     ) { context in

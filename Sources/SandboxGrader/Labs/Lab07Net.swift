@@ -133,9 +133,10 @@ enum Lab07 {
         return .pass("inside → \(host.address) and host → \(inside.address) answered")
     }
 
+    // Both cleanup checks come after interfaces: "nothing left" is only worth points once something was made.
     static let cleanupAfterExit = Check(
         id: "07.cleanup-exit", title: "after the run no veth, bridge or address is left", points: 10,
-        dependsOn: ["07.runs"],
+        dependsOn: ["07.interfaces"],
         hint: "something keeps the namespace or a link alive after the command ended: delete the host end"
             + " (`ip link del NAME`), kill any process that holds the namespace, delete any bridge you made."
     ) { context in
@@ -151,7 +152,7 @@ enum Lab07 {
 
     static let cleanupAfterKill = Check(
         id: "07.cleanup-killed", title: "after SIGKILL to the implementation nothing is left either", points: 10,
-        dependsOn: ["07.new-namespace"],
+        dependsOn: ["07.interfaces"],
         hint: "SIGKILL cannot be caught, so cleanup must not depend on your process: let the command itself hold"
             + " the namespace (the kernel deletes a veth pair when its namespace dies), or give any helper that"
             + " holds it PR_SET_PDEATHSIG(SIGKILL)."
