@@ -19,6 +19,7 @@ let chrootMistakes: [(String?, Set<String>)] = [
     ("SILENT_ON_ERROR", ["01.missing-rootfs"]),
     ("ALWAYS_ZERO", ["01.exit-status"]),
     ("NO_ESCAPE", ["01.escape"]),
+    ("NO_CHROOT_ON_ESCAPE", ["01.escape"]),
     ("ESCAPE_LEAVES_DIR", ["01.escape-cleanup"]),
 ]
 let utsMistakes: [(String?, Set<String>)] = [

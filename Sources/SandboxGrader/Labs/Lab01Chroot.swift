@@ -1,4 +1,5 @@
 import SandboxCore
+import SandboxNamespaces
 
 #if canImport(Glibc)
     import Glibc
@@ -118,15 +119,22 @@ enum Lab01 {
             + " \".\" and \"..\" are the same directory, then chroot(\".\"). Needs CAP_SYS_CHROOT (root)."
     ) { context in
         let before = try directoryNames(context.rootfs)
-        let (root, result) = try Probe(context: context).whileRunning(["--quiet", "--escape", context.rootfs]) {
-            pid, _ in
+        let outer = try Sys.makeTemporaryDirectory("/tmp/sb-grade-outer-")
+        defer { rmdir(outer) }
+        let run = try OuterChrootRun(
+            Probe(context: context), outer: outer, ["--quiet", "--escape", context.rootfs, "--"] + Probe.waitingPayload)
+        let (root, result) = try Probe.inspect(run.child, timeout: context.timeout, skipLines: 0) { pid, _ in
             try Sys.readlink("/proc/\(pid)/root")
         }
         // An escape that leaves its directory behind is 01.escape-cleanup's business:
         // remove it here, so that check starts from a clean rootfs and sees it again.
         removeNewEmptyDirectories(in: context.rootfs, before: before)
         guard root == "/" else {
-            return .fail("/proc/PID/root -> \(root) after --escape, expected / (\(summary(result)))")
+            let why =
+                root == outer
+                ? "; the grader started it chrooted in \(outer), and it never got out (was chroot(ROOTFS) skipped?)"
+                : ""
+            return .fail("/proc/PID/root -> \(root) after --escape, expected /\(why) (\(summary(result)))")
         }
         return .pass("/proc/PID/root -> / : out of the chroot")
     }
@@ -146,6 +154,29 @@ enum Lab01 {
         }
         guard result.status == .exited(0) else { return .fail("--escape -- /bin/true: \(summary(result))") }
         return .pass("ROOTFS has the same \(after.count) entries as before")
+    }
+}
+
+/// A run that starts already chrooted, into OUTER: a bind of the whole tree in a
+/// throwaway mount namespace. A real escape climbs past ROOTFS and past OUTER
+/// to the namespace's "/"; a program that skips chroot(ROOTFS) when asked to
+/// escape stays in OUTER, and /proc/PID/root says so. (Checked from a plain
+/// start, "/" is exactly where a program that never chrooted already is.)
+struct OuterChrootRun {
+    let child: ChildProcess
+
+    static let wrapper =
+        "mount=$1; chroot=$2; outer=$3; shift 3; \"$mount\" --make-rprivate / || exit 120; "
+        + "\"$mount\" --rbind / \"$outer\" || exit 120; cd \"$outer\" && exec \"$chroot\" \"$outer\" \"$@\""
+
+    init(_ probe: Probe, outer: String, _ arguments: [String]) throws {
+        let search = "/usr/sbin:/usr/bin:/sbin:/bin"
+        let mount = Sys.resolveExecutable("mount", searchPath: search) ?? "/bin/mount"
+        let chroot = Sys.resolveExecutable("chroot", searchPath: search) ?? "/usr/sbin/chroot"
+        child = try Jail(
+            probe, cloneFlags: Namespace.mnt.cloneFlag, watching: .mnt, wrapper: OuterChrootRun.wrapper,
+            name: "sb-grade-chroot-jail", leading: [mount, chroot, outer], arguments
+        ).child
     }
 }
 
